@@ -1,0 +1,65 @@
+# tcp-splice top-level build.
+#   make                 module + BPF object/skeleton + C++ tools
+#   make module|bpf|ctl  one part
+#   make deps            install the build and test dependencies (Debian 12/13, root)
+#   make test            every test: host tier, then the guest suites
+#   make test-host       GoogleTest unit tests + host BPF tests (no guest)
+#   make test-guest      guest suites (tests/integration/run)
+#   make bench           guest benchmarks
+#   make install         DESTDIR-aware: binaries, module, config
+BUILD    ?= build
+KVER     ?= $(shell uname -r)
+KDIR     ?= /lib/modules/$(KVER)/build
+BTF_BASE ?= /sys/kernel/btf/vmlinux
+PREFIX   ?= /usr
+DESTDIR  ?=
+CMAKE_FLAGS ?=
+
+CMAKE_CACHE := $(BUILD)/CMakeCache.txt
+
+all: module bpf ctl tools
+
+module:
+	@test -e $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR): install linux-headers-$(KVER) or pass KDIR=..."; exit 1; }
+	$(MAKE) -C kernel KDIR=$(KDIR) BTF_BASE=$(BTF_BASE)
+
+$(CMAKE_CACHE):
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+configure: $(CMAKE_CACHE)
+
+bpf: $(CMAKE_CACHE)
+	cmake --build $(BUILD) --target tsp_bpf
+
+ctl: $(CMAKE_CACHE)
+	cmake --build $(BUILD) --target tcp-splice-ctl
+
+tools: $(CMAKE_CACHE)
+	cmake --build $(BUILD) -j$(shell nproc)
+
+deps:
+	tests/install-deps
+
+test:
+	tests/run-all
+
+test-host: tools
+	tests/run-host $(BUILD)
+
+test-guest:
+	tests/integration/run $(SUITES)
+
+bench:
+	tests/integration/run --bench
+
+install: tools
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+	@if [ -e kernel/tcp_splice.ko ]; then \
+		install -D -m 0644 kernel/tcp_splice.ko $(DESTDIR)/lib/modules/$(KVER)/extra/tcp_splice.ko; \
+	else echo "kernel/tcp_splice.ko not built; skipping (make module first)"; fi
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C kernel KDIR=$(KDIR) clean 2>/dev/null
+
+.PHONY: all module configure bpf ctl tools deps test test-host test-guest bench install clean

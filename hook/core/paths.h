@@ -1,0 +1,22 @@
+// Every filesystem location the control plane touches. Defaults are the
+// production ones; tests point them at private mounts.
+#pragma once
+
+#include <string>
+
+namespace tsp {
+
+struct Paths {
+    std::string bpffs = "/sys/fs/bpf";  // pins live in <bpffs>/tcp_splice
+    std::string module_dir = "/sys/module/tcp_splice";
+    std::string proc_counters = "/proc/net/tcp_splice";
+    std::string busy_read = "/proc/sys/net/core/busy_read";
+    std::string lock_file = "/run/tcp-splice.lock";
+    std::string cgroup_root = "/sys/fs/cgroup";  // for resolving cgroup ids
+
+    std::string pin_dir() const { return bpffs + "/tcp_splice"; }
+    std::string links_dir() const { return pin_dir() + "/links"; }
+    std::string ring_param() const { return module_dir + "/parameters/ring_kbytes"; }
+};
+
+}  // namespace tsp

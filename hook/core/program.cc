@@ -1,0 +1,305 @@
+#include "core/program.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <regex>
+#include <thread>
+
+#include "core/error.h"
+#include "core/fd.h"
+#include "core/lock.h"
+#include "core/params.h"
+#include "tcp_splice.skel.h"
+
+namespace tsp {
+namespace {
+
+constexpr const char* kProgPin = "prog";
+constexpr const char* kPolicyPin = "map_policy";
+constexpr const char* kStatsPin = "map_stats";
+constexpr const char* kDecidedPin = "map_decided";
+
+bool exists(const std::string& path) {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+UniqueFd obj_get(const std::string& path) {
+    UniqueFd fd(bpf_obj_get(path.c_str()));
+    if (!fd) throw Error(errno_message("cannot open pinned " + path, errno));
+    return fd;
+}
+
+std::uint64_t cgroup_id_of_fd(int fd) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) throw Error(errno_message("fstat cgroup", errno));
+    return st.st_ino;  // on cgroup2 the inode number is the cgroup id
+}
+
+bpf_cgroup_storage_key storage_key(std::uint64_t cgroup_id) {
+    bpf_cgroup_storage_key key;
+    std::memset(&key, 0, sizeof(key));
+    key.cgroup_inode_id = cgroup_id;
+    key.attach_type = BPF_CGROUP_SOCK_OPS;
+    return key;
+}
+
+std::uint64_t link_cgroup_id(int link_fd) {
+    bpf_link_info info;
+    std::memset(&info, 0, sizeof(info));
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(link_fd, &info, &len) != 0)
+        throw Error(errno_message("reading link info", errno));
+    return info.cgroup.cgroup_id;
+}
+
+std::optional<Policy> read_policy(int map_fd, std::uint64_t cgroup_id) {
+    auto key = storage_key(cgroup_id);
+    tsp_policy rec;
+    if (bpf_map_lookup_elem(map_fd, &key, &rec) != 0) return std::nullopt;
+    return decode(rec);
+}
+
+std::vector<std::string> link_names(const Paths& paths) {
+    std::vector<std::string> names;
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(paths.links_dir().c_str()), ::closedir);
+    if (!d) return names;
+    while (auto* e = ::readdir(d.get()))
+        if (e->d_name[0] != '.') names.emplace_back(e->d_name);
+    return names;
+}
+
+// Walks the cgroup2 tree for the directory whose inode is @id.
+std::string resolve_cgroup(const std::string& root, std::uint64_t id) {
+    static thread_local std::uint64_t want;
+    static thread_local std::string found;
+    want = id;
+    found.clear();
+    ::nftw(
+        root.c_str(),
+        [](const char* path, const struct stat* st, int type, struct FTW*) {
+            if (type == FTW_D && st->st_ino == want) {
+                found = path;
+                return 1;
+            }
+            return 0;
+        },
+        16, FTW_PHYS | FTW_MOUNT);
+    return found;
+}
+
+// Removes the program and map pins; their kernel objects go when the last
+// reference (a link, an fd) does.
+void unpin_program(const Paths& paths) {
+    for (auto* pin : {kProgPin, kPolicyPin, kStatsPin, kDecidedPin})
+        ::unlink((paths.pin_dir() + "/" + pin).c_str());
+    ::rmdir(paths.links_dir().c_str());
+    ::rmdir(paths.pin_dir().c_str());
+}
+
+struct Loaded {
+    UniqueFd prog;
+    UniqueFd policy;
+    bool loaded_now = false;
+};
+
+int libbpf_quiet(enum libbpf_print_level level, const char* fmt, va_list args) {
+    if (level == LIBBPF_DEBUG || std::getenv("TSP_LIBBPF_VERBOSE") == nullptr) return 0;
+    return std::vfprintf(stderr, fmt, args);
+}
+
+// Opens the pinned program, or loads and pins it. Caller holds the lock.
+Loaded open_or_load(const Paths& paths, const ProgramOptions& opts) {
+    Loaded l;
+    const std::string dir = paths.pin_dir();
+    if (exists(dir + "/" + kProgPin)) {
+        l.prog = obj_get(dir + "/" + kProgPin);
+        l.policy = obj_get(dir + "/" + kPolicyPin);
+        return l;
+    }
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        throw Error(errno_message("cannot create " + dir, errno));
+
+    libbpf_set_print(libbpf_quiet);
+    std::unique_ptr<tcp_splice_bpf, void (*)(tcp_splice_bpf*)> skel(tcp_splice_bpf::open(),
+                                                                    tcp_splice_bpf::destroy);
+    if (!skel) throw Error(errno_message("cannot open the BPF object", errno));
+    bpf_map__set_pin_path(skel->maps.policy, (dir + "/" + kPolicyPin).c_str());
+    bpf_map__set_pin_path(skel->maps.bss, (dir + "/" + kStatsPin).c_str());
+    bpf_map__set_pin_path(skel->maps.decided, (dir + "/" + kDecidedPin).c_str());
+
+    auto refs_before = module_refcnt(paths);
+    if (int err = tcp_splice_bpf::load(skel.get()); err != 0) {
+        unpin_program(paths);
+        throw Error(
+            errno_message("loading the sock_ops program failed (set "
+                          "TSP_LIBBPF_VERBOSE=1 for the verifier log)",
+                          -err));
+    }
+    if (opts.require_module) {
+        auto refs_after = module_refcnt(paths);
+        if (!refs_before || !refs_after || *refs_after <= *refs_before) {
+            unpin_program(paths);
+            throw Error(
+                "the program did not bind bpf_tcp_splice_pair() of the loaded "
+                "tcp_splice module (module BTF missing or built for another kernel): "
+                "rebuild the module for this kernel");
+        }
+    }
+    if (int err = bpf_program__pin(skel->progs.tcp_splice_sockops, (dir + "/" + kProgPin).c_str());
+        err != 0) {
+        unpin_program(paths);
+        throw Error(errno_message("pinning the program failed", -err));
+    }
+    l.prog.reset(::dup(bpf_program__fd(skel->progs.tcp_splice_sockops)));
+    l.policy.reset(::dup(bpf_map__fd(skel->maps.policy)));
+    l.loaded_now = true;
+    return l;
+}
+
+void wait_module_release(const Paths& paths) {
+    using namespace std::chrono;
+    auto deadline = steady_clock::now() + seconds(5);
+    for (;;) {
+        auto refs = module_refcnt(paths);
+        if (!refs || *refs == 0 || steady_clock::now() > deadline) return;
+        std::this_thread::sleep_for(milliseconds(20));
+    }
+}
+
+}  // namespace
+
+Program::Program(Paths paths, ProgramOptions opts) : paths_(std::move(paths)), opts_(opts) {}
+
+bool Program::valid_name(const std::string& name) {
+    static const std::regex re("[A-Za-z0-9_.-]{1,128}");
+    return std::regex_match(name, re) && name != "." && name != "..";
+}
+
+bool Program::loaded() const { return exists(paths_.pin_dir() + "/" + kProgPin); }
+
+AttachResult Program::attach(const std::string& name, const std::string& cgroup_dir,
+                             const Policy& policy) {
+    if (!valid_name(name))
+        throw Error("bad attachment name '" + name + "': use 1-128 of [A-Za-z0-9_.-]");
+    UniqueFd cg(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cg) throw Error(errno_message("cannot open cgroup " + cgroup_dir, errno));
+    const std::uint64_t cg_id = cgroup_id_of_fd(cg.get());
+
+    FileLock lock(paths_.lock_file);
+    Loaded l = open_or_load(paths_, opts_);
+    const std::string pin = paths_.links_dir() + "/" + name;
+    auto undo_load = [&] {
+        if (l.loaded_now && link_names(paths_).empty()) unpin_program(paths_);
+    };
+
+    if (exists(pin)) {
+        UniqueFd link = obj_get(pin);
+        const std::uint64_t have_id = link_cgroup_id(link.get());
+        const auto have = read_policy(l.policy.get(), have_id);
+        if (have_id == cg_id && have && *have == policy) return AttachResult::kAlreadyAttached;
+        std::string where = resolve_cgroup(paths_.cgroup_root, have_id);
+        throw ConflictError(where.empty() ? "cgroup id " + std::to_string(have_id) : where,
+                            have ? describe(*have) : "no policy");
+    }
+
+    // One attachment per cgroup: they would share its one policy record.
+    for (auto& other : link_names(paths_)) {
+        UniqueFd o = obj_get(paths_.links_dir() + "/" + other);
+        if (link_cgroup_id(o.get()) == cg_id)
+            throw Error("the program is already attached to " + cgroup_dir + " as '" + other +
+                        "': detach that attachment first");
+    }
+    UniqueFd link(bpf_link_create(l.prog.get(), cg.get(), BPF_CGROUP_SOCK_OPS, nullptr));
+    if (!link) {
+        int err = errno;
+        undo_load();
+        throw Error(errno_message("attaching to " + cgroup_dir + " failed", err));
+    }
+    auto key = storage_key(cg_id);
+    auto rec = encode(policy);
+    if (bpf_map_update_elem(l.policy.get(), &key, &rec, BPF_ANY) != 0) {
+        int err = errno;
+        link.reset();
+        undo_load();
+        throw Error(errno_message("writing the policy for " + cgroup_dir + " failed", err));
+    }
+    if (::mkdir(paths_.links_dir().c_str(), 0700) != 0 && errno != EEXIST) {
+        int err = errno;
+        link.reset();
+        undo_load();
+        throw Error(errno_message("cannot create " + paths_.links_dir(), err));
+    }
+    if (bpf_obj_pin(link.get(), pin.c_str()) != 0) {
+        int err = errno;
+        link.reset();
+        undo_load();
+        throw Error(errno_message("pinning the link at " + pin + " failed", err));
+    }
+    return AttachResult::kAttached;
+}
+
+bool Program::detach(const std::string& name) {
+    if (!valid_name(name))
+        throw Error("bad attachment name '" + name + "': use 1-128 of [A-Za-z0-9_.-]");
+    bool released = false, found = false;
+    {
+        FileLock lock(paths_.lock_file);
+        const std::string pin = paths_.links_dir() + "/" + name;
+        found = exists(pin);
+        if (found && ::unlink(pin.c_str()) != 0)
+            throw Error(errno_message("cannot remove " + pin, errno));
+        if (loaded() && link_names(paths_).empty()) {
+            unpin_program(paths_);
+            released = true;
+        }
+    }
+    if (released) wait_module_release(paths_);
+    return found;
+}
+
+std::vector<Attachment> Program::list() const {
+    std::vector<Attachment> out;
+    if (!loaded()) return out;
+    UniqueFd policy = obj_get(paths_.pin_dir() + "/" + kPolicyPin);
+    for (auto& name : link_names(paths_)) {
+        Attachment a;
+        a.name = name;
+        UniqueFd link = obj_get(paths_.links_dir() + "/" + name);
+        a.cgroup_id = link_cgroup_id(link.get());
+        a.cgroup_path = resolve_cgroup(paths_.cgroup_root, a.cgroup_id);
+        if (auto p = read_policy(policy.get(), a.cgroup_id)) a.policy = *p;
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+std::optional<tsp_prog_stats> Program::stats() const {
+    const std::string pin = paths_.pin_dir() + "/" + kStatsPin;
+    if (!exists(pin)) return std::nullopt;
+    UniqueFd map = obj_get(pin);
+    bpf_map_info info;
+    std::memset(&info, 0, sizeof(info));
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(map.get(), &info, &len) != 0 ||
+        info.value_size < sizeof(tsp_prog_stats))
+        return std::nullopt;
+    std::vector<unsigned char> value(info.value_size);
+    __u32 key = 0;
+    if (bpf_map_lookup_elem(map.get(), &key, value.data()) != 0) return std::nullopt;
+    tsp_prog_stats s;
+    std::memcpy(&s, value.data(), sizeof(s));  // stats is the first .bss variable
+    return s;
+}
+
+}  // namespace tsp

@@ -1,0 +1,56 @@
+// The one shared sock_ops program: loaded once and pinned under
+// <bpffs>/tcp_splice/, attached per named attachment through a bpf_link
+// pinned at <bpffs>/tcp_splice/links/<name>, with the attachment's policy in
+// the program's cgroup storage. Every mutation holds Paths::lock_file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/paths.h"
+#include "core/policy.h"
+#include "tcp_splice_abi.h"
+
+namespace tsp {
+
+struct ProgramOptions {
+    // Verify that loading bound bpf_tcp_splice_pair() from the loaded module
+    // (its refcount rises). Off for host tests, which run without the module.
+    bool require_module = true;
+};
+
+struct Attachment {
+    std::string name;
+    std::uint64_t cgroup_id = 0;
+    std::string cgroup_path;  // empty when the id no longer resolves
+    Policy policy;
+};
+
+enum class AttachResult { kAttached, kAlreadyAttached };
+
+class Program {
+public:
+    explicit Program(Paths paths, ProgramOptions opts = {});
+
+    // Idempotent for the same cgroup and policy; ConflictError otherwise.
+    // On failure nothing is left behind.
+    AttachResult attach(const std::string& name, const std::string& cgroup_dir,
+                        const Policy& policy);
+    // Removes the attachment; when none is left, unpins the program and its
+    // maps and waits for the kernel to release the module. False when absent.
+    bool detach(const std::string& name);
+
+    std::vector<Attachment> list() const;
+    std::optional<tsp_prog_stats> stats() const;
+    bool loaded() const;
+
+    static bool valid_name(const std::string& name);
+
+private:
+    Paths paths_;
+    ProgramOptions opts_;
+};
+
+}  // namespace tsp

@@ -1,0 +1,24 @@
+// tcp-splice-ctl command line, built separately from its execution so tests
+// can parse argv and inspect the result.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+namespace tsp::ctl {
+
+struct Options {
+    std::string command;  // enable | disable | status
+    std::string cgroup;
+    bool loopback_only = false;
+    std::string ports;            // raw; parsed by parse_ports()
+    long long busy_poll_us = -1;  // -1: leave net.core.busy_read alone
+    long long ring_kbytes = -1;   // -1: leave ring_kbytes alone
+    bool json = false;
+    std::string bpffs = "/sys/fs/bpf";
+};
+
+std::unique_ptr<CLI::App> make_cli(Options& opts);
+
+}  // namespace tsp::ctl

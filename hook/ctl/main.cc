@@ -1,0 +1,160 @@
+// tcp-splice-ctl: host-wide enable/disable/status over the core library.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/checks.h"
+#include "core/error.h"
+#include "core/params.h"
+#include "core/ports.h"
+#include "core/program.h"
+#include "ctl/cli.h"
+
+namespace tsp::ctl {
+namespace {
+
+constexpr const char* kName = "host";  // the ctl's attachment
+
+Paths make_paths(const Options& o) {
+    Paths p;
+    p.bpffs = o.bpffs;
+    return p;
+}
+
+int enable(const Options& o) {
+    Paths paths = make_paths(o);
+    // Validate everything before changing anything.
+    require_root();
+    require_kernel(running_kernel_release());
+    require_module(paths);
+    require_bpffs(paths);
+    require_cgroup2_dir(o.cgroup);
+    Policy pol;
+    pol.loopback_only = o.loopback_only;
+    if (!o.ports.empty()) pol.ports = parse_ports(o.ports);
+    if (o.ring_kbytes >= 0) validate_ring_kbytes(o.ring_kbytes);
+    if (o.busy_poll_us >= 0) validate_busy_poll_us(o.busy_poll_us);
+    const unsigned old_ring = read_ring_kbytes(paths);
+    const unsigned old_busy = read_busy_read(paths);
+
+    Program prog(paths);
+    AttachResult res;
+    try {
+        res = prog.attach(kName, o.cgroup, pol);
+    } catch (const ConflictError& e) {
+        throw Error("already enabled on " + e.cgroup() + " (" + e.policy() +
+                    ") with other options: run 'tcp-splice-ctl disable' first");
+    }
+    try {
+        if (o.ring_kbytes >= 0) write_ring_kbytes(paths, static_cast<unsigned>(o.ring_kbytes));
+        if (o.busy_poll_us >= 0) write_busy_read(paths, static_cast<unsigned>(o.busy_poll_us));
+    } catch (...) {
+        try {
+            write_ring_kbytes(paths, old_ring);
+            write_busy_read(paths, old_busy);
+        } catch (...) {
+        }
+        if (res == AttachResult::kAttached) prog.detach(kName);
+        throw;
+    }
+    std::cout << "tcp_splice: " << (res == AttachResult::kAttached ? "" : "already ") << "enabled ("
+              << describe(pol) << ")\n";
+    return 0;
+}
+
+int disable(const Options& o) {
+    require_root();
+    Paths paths = make_paths(o);
+    require_bpffs(paths);
+    bool found = Program(paths).detach(kName);
+    std::cout << (found ? "tcp_splice: disabled\n" : "tcp_splice: not enabled\n");
+    return 0;
+}
+
+int status(const Options& o) {
+    Paths paths = make_paths(o);
+    require_root();
+    Program prog(paths);
+    auto atts = prog.list();
+    const Attachment* host = nullptr;
+    for (auto& a : atts)
+        if (a.name == kName) host = &a;
+    auto counters = read_module_counters(paths);
+    bool module_loaded = module_refcnt(paths).has_value();
+    const long long ring = module_loaded ? static_cast<long long>(read_ring_kbytes(paths)) : -1;
+    unsigned busy = read_busy_read(paths);
+    auto st = prog.stats();
+
+    if (o.json) {
+        nlohmann::json j;
+        j["enabled"] = host != nullptr;
+        if (host) {
+            j["cgroup"] = host->cgroup_path;
+            j["loopback_only"] = host->policy.loopback_only;
+            j["ports"] = host->policy.ports;
+        }
+        j["module_loaded"] = module_loaded;
+        j["ring_kbytes"] = ring >= 0 ? nlohmann::json(ring) : nlohmann::json(nullptr);
+        j["busy_read_us"] = busy;
+        j["module_counters"] = counters;
+        if (st)
+            j["program"] = {{"established", st->established},
+                            {"matched", st->matched},
+                            {"kfunc_called", st->kfunc_called},
+                            {"kfunc_failed", st->kfunc_failed}};
+        j["attachments"] = nlohmann::json::array();
+        for (auto& a : atts)
+            j["attachments"].push_back({{"name", a.name},
+                                        {"cgroup", a.cgroup_path},
+                                        {"cgroup_id", a.cgroup_id},
+                                        {"loopback_only", a.policy.loopback_only},
+                                        {"ports", a.policy.ports},
+                                        {"enabled", a.policy.enabled}});
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    if (host)
+        std::cout << "tcp_splice: enabled (" << describe(host->policy) << ")\n"
+                  << "cgroup: " << host->cgroup_path << "\n";
+    else
+        std::cout << "tcp_splice: disabled\n";
+    std::cout << "ring_kbytes: " << (ring >= 0 ? std::to_string(ring) : "-") << "\n"
+              << "busy_read_us: " << busy << "\n"
+              << "module: " << (module_loaded ? "loaded" : "not loaded") << "\n";
+    if (!counters.empty()) {
+        std::cout << "module counters:";
+        for (auto& [k, v] : counters)
+            if (k != "ring_kbytes") std::cout << " " << k << "=" << v;
+        std::cout << "\n";
+    }
+    if (st)
+        std::cout << "program: established=" << st->established << " matched=" << st->matched
+                  << " kfunc_called=" << st->kfunc_called << " kfunc_failed=" << st->kfunc_failed
+                  << "\n";
+    std::cout << "attachments: " << atts.size() << "\n";
+    for (auto& a : atts)
+        std::cout << "  " << a.name << " cgroup=" << a.cgroup_path
+                  << " policy=" << describe(a.policy) << "\n";
+    return 0;
+}
+
+}  // namespace
+}  // namespace tsp::ctl
+
+int main(int argc, char** argv) {
+    tsp::ctl::Options opts;
+    auto app = tsp::ctl::make_cli(opts);
+    try {
+        app->parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app->exit(e) == 0 ? 0 : 2;
+    }
+    try {
+        if (opts.command == "enable") return tsp::ctl::enable(opts);
+        if (opts.command == "disable") return tsp::ctl::disable(opts);
+        return tsp::ctl::status(opts);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tcp-splice-ctl: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,174 @@
+// Real BPF on the host kernel, without the module: loads the program, attaches
+// it to a cgroup-v2 child this test creates, and checks the program's own
+// counters for connections inside and outside that cgroup. Needs root and a
+// cgroup2 mount; never touches cgroups it did not create.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/program.h"
+
+namespace tsp {
+namespace {
+
+std::string cgroup2_root() {
+    std::ifstream in("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        auto dash = line.find(" - ");
+        if (dash == std::string::npos) continue;
+        std::istringstream tail(line.substr(dash + 3)), head(line);
+        std::string fstype, f;
+        tail >> fstype;
+        if (fstype != "cgroup2") continue;
+        for (int i = 0; i < 5 && head >> f; i++) {
+        }
+        return f;  // the 5th field is the mount point
+    }
+    return "";
+}
+
+bool exists(const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0;
+}
+
+// One loopback connection, both ends created by a child that first moves
+// into @cgroup (when non-empty). Returns true when it connected.
+bool connect_once(const std::string& cgroup, int port) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (!cgroup.empty()) {
+            std::ofstream(cgroup + "/cgroup.procs") << ::getpid() << std::flush;
+        }
+        int ls = ::socket(AF_INET, SOCK_STREAM, 0), one = 1;
+        ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<uint16_t>(port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || ::listen(ls, 1)) _exit(2);
+        int c = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof(a))) _exit(3);
+        int s = ::accept(ls, nullptr, nullptr);
+        _exit(s < 0 ? 4 : 0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+class HostBpf : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "needs root (BPF load and cgroup attach)";
+        root_ = cgroup2_root();
+        if (root_.empty()) GTEST_SKIP() << "no cgroup2 mount";
+        char tmpl[] = "/tmp/tsp-bpffs-XXXXXX";
+        bpffs_ = ::mkdtemp(tmpl);
+        if (::mount("bpf", bpffs_.c_str(), "bpf", 0, nullptr) != 0)
+            GTEST_SKIP() << "cannot mount bpffs: " << std::strerror(errno);
+        mounted_ = true;
+        cg_ = root_ + "/tsp-test-" + std::to_string(::getpid());
+        ASSERT_EQ(::mkdir(cg_.c_str(), 0755), 0) << cg_;
+        paths_.bpffs = bpffs_;
+        paths_.lock_file = bpffs_ + ".lock";
+        paths_.cgroup_root = root_;
+        paths_.module_dir = "/nonexistent/tcp_splice";
+        port_ = 20000 + ::getpid() % 20000;
+    }
+    void TearDown() override {
+        if (mounted_) {
+            Program prog(paths_, {false});
+            for (auto& a : prog.list()) prog.detach(a.name);
+            ::umount(bpffs_.c_str());
+        }
+        if (!cg_.empty()) ::rmdir(cg_.c_str());
+        if (!bpffs_.empty()) ::rmdir(bpffs_.c_str());
+        if (!paths_.lock_file.empty()) ::unlink(paths_.lock_file.c_str());
+    }
+    Program program() { return Program(paths_, {false}); }
+
+    std::string root_, bpffs_, cg_;
+    bool mounted_ = false;
+    Paths paths_;
+    int port_ = 0;
+};
+
+TEST_F(HostBpf, AttachPinsIsIdempotentAndDetachUnpins) {
+    Program prog = program();
+    Policy pol{true, false, {6379}};
+    EXPECT_EQ(prog.attach("t1", cg_, pol), AttachResult::kAttached);
+    EXPECT_TRUE(exists(paths_.pin_dir() + "/prog"));
+    EXPECT_TRUE(exists(paths_.links_dir() + "/t1"));
+    EXPECT_EQ(prog.attach("t1", cg_, pol), AttachResult::kAlreadyAttached);
+    EXPECT_THROW(prog.attach("t1", cg_, Policy{true, false, {6380}}), ConflictError);
+    EXPECT_THROW(prog.attach("t2", cg_, pol), Error);  // same program, same cgroup
+
+    auto atts = prog.list();
+    ASSERT_EQ(atts.size(), 1u);
+    EXPECT_EQ(atts[0].name, "t1");
+    EXPECT_EQ(atts[0].cgroup_path, cg_);
+    EXPECT_EQ(atts[0].policy, pol);
+
+    EXPECT_TRUE(prog.detach("t1"));
+    EXPECT_FALSE(exists(paths_.pin_dir()));
+    EXPECT_FALSE(prog.detach("t1"));
+    EXPECT_TRUE(prog.list().empty());
+}
+
+TEST_F(HostBpf, ProgramAppliesThePolicyOfItsCgroup) {
+    Program prog = program();
+    ASSERT_EQ(prog.attach("t", cg_, Policy{true, false, {static_cast<uint16_t>(port_)}}),
+              AttachResult::kAttached);
+    auto s0 = prog.stats();
+    ASSERT_TRUE(s0);
+
+    ASSERT_TRUE(connect_once(cg_, port_));
+    auto s1 = *prog.stats();
+    EXPECT_EQ(s1.established, s0->established + 2);
+    EXPECT_EQ(s1.matched, s0->matched + 2);
+    EXPECT_EQ(s1.kfunc_called, 0u);  // no module: the weak kfunc is absent
+
+    ASSERT_TRUE(connect_once(cg_, port_ + 1));  // port not in the policy
+    auto s2 = *prog.stats();
+    EXPECT_EQ(s2.established, s1.established + 2);
+    EXPECT_EQ(s2.matched, s1.matched);
+
+    ASSERT_TRUE(connect_once("", port_));  // outside the cgroup
+    auto s3 = *prog.stats();
+    EXPECT_EQ(s3.established, s2.established);
+    EXPECT_EQ(s3.matched, s2.matched);
+}
+
+TEST_F(HostBpf, LoopbackOnlyAndAnyPort) {
+    Program prog = program();
+    ASSERT_EQ(prog.attach("t", cg_, Policy{true, true, {}}), AttachResult::kAttached);
+    auto s0 = *prog.stats();
+    ASSERT_TRUE(connect_once(cg_, port_ + 2));
+    auto s1 = *prog.stats();
+    EXPECT_EQ(s1.matched, s0.matched + 2);
+}
+
+TEST_F(HostBpf, FailedAttachLeavesNothing) {
+    Program prog = program();
+    EXPECT_THROW(prog.attach("t", "/tmp", Policy{}), Error);  // not a cgroup
+    EXPECT_FALSE(exists(paths_.pin_dir() + "/prog"));
+    EXPECT_THROW(prog.attach("bad/name", cg_, Policy{}), Error);
+    EXPECT_THROW(prog.attach("..", cg_, Policy{}), Error);
+    EXPECT_FALSE(exists(paths_.pin_dir() + "/prog"));
+}
+
+}  // namespace
+}  // namespace tsp

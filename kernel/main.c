@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcp_splice: module glue and parameters.
+ *
+ * Pairs the two ends of a co-located TCP connection, offered by a sock_ops
+ * program through bpf_tcp_splice_pair(), and moves their payload through a
+ * per-direction in-kernel ring.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "tcp_splice.h"
+
+static u32 ring_kbytes = TSP_RING_KBYTES_DEF;
+
+u32 tsp_ring_bytes(void)
+{
+	return READ_ONCE(ring_kbytes) * 1024;
+}
+
+/* Reject out-of-range values; store in-range ones rounded up to 2^n. */
+static int ring_kbytes_set(const char *val, const struct kernel_param *kp)
+{
+	u32 kb;
+	int err;
+
+	err = kstrtou32(val, 0, &kb);
+	if (err)
+		return err;
+	if (kb < TSP_RING_KBYTES_MIN || kb > TSP_RING_KBYTES_MAX) {
+		pr_err("ring_kbytes=%u out of range [%u, %u] KiB\n",
+		       kb, TSP_RING_KBYTES_MIN, TSP_RING_KBYTES_MAX);
+		return -ERANGE;
+	}
+	WRITE_ONCE(*(u32 *)kp->arg, roundup_pow_of_two(kb));
+	return 0;
+}
+
+static const struct kernel_param_ops ring_kbytes_ops = {
+	.set	= ring_kbytes_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(ring_kbytes, &ring_kbytes_ops, &ring_kbytes, 0644);
+MODULE_PARM_DESC(ring_kbytes,
+		 "Per-direction ring size in KiB for new pairs, 4..16384, rounded up to a power of two (default 64)");
+
+static int __init tsp_init(void)
+{
+	int err;
+
+#ifdef CONFIG_DEBUG_INFO_BTF_MODULES
+	if (!THIS_MODULE->btf_data_size) {
+		pr_err("module has no BTF, so its kfunc cannot be registered; rebuild it (kernel/gen_btf.sh adds BTF when the kernel headers lack vmlinux)\n");
+		return -ENOEXEC;
+	}
+#else
+	pr_err("kernel lacks CONFIG_DEBUG_INFO_BTF_MODULES; module kfuncs are unavailable\n");
+	return -EOPNOTSUPP;
+#endif
+
+	err = tsp_stats_init();
+	if (err)
+		return err;
+
+	err = tsp_kfunc_register();
+	if (err) {
+		pr_err("registering bpf_tcp_splice_pair failed: %d\n", err);
+		tsp_stats_exit();
+		return err;
+	}
+
+	pr_info("loaded, bpf_tcp_splice_pair registered\n");
+	return 0;
+}
+
+static void __exit tsp_exit(void)
+{
+	tsp_stats_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(tsp_init);
+module_exit(tsp_exit);
+
+MODULE_DESCRIPTION("Splice co-located TCP connections through an in-kernel ring");
+MODULE_AUTHOR("The tcp-splice authors");
+MODULE_LICENSE("GPL");
