@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <climits>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -27,10 +26,6 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 }  // namespace
-
-std::string errno_message(const std::string& what, int err) {
-    return what + ": " + std::strerror(err);
-}
 
 void validate_ring_kbytes(long long kb) {
     if (kb < kRingKbytesMin || kb > kRingKbytesMax)
