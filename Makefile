@@ -3,7 +3,8 @@
 #   make module|bpf|ctl  one part
 #   make deps            install the build and test dependencies (Debian 12/13, root)
 #   make test            every test: host tier, then the guest suites
-#   make test-host       GoogleTest unit tests + host BPF tests (no guest)
+#   make test-host       GoogleTest unit tests, host BPF tests, bounded fuzzing (no guest)
+#   make fuzz            the libFuzzer target (clang)
 #   make test-guest      guest suites (tests/integration/run)
 #   make bench           guest benchmarks
 #   make install         DESTDIR-aware: binaries, module, config
@@ -37,13 +38,21 @@ ctl: $(CMAKE_CACHE)
 tools: $(CMAKE_CACHE)
 	cmake --build $(BUILD) -j$(shell nproc)
 
+# libFuzzer target for the hook's parsers (clang only); tests/run-host runs it.
+FUZZ_SRCS := hook/fuzz/state_fuzz.cc $(addprefix hook/core/,oci_state.cc annotations.cc ports.cc error.cc cgroup_path.cc)
+$(BUILD)/fuzz/state_fuzz: $(FUZZ_SRCS) $(wildcard hook/core/*.h)
+	@mkdir -p $(@D)
+	clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ihook -Ibpf -o $@ $(FUZZ_SRCS)
+
+fuzz: $(BUILD)/fuzz/state_fuzz
+
 deps:
 	tests/install-deps
 
 test:
 	tests/run-all
 
-test-host: tools
+test-host: tools fuzz
 	tests/run-host $(BUILD)
 
 test-guest:
@@ -62,4 +71,4 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C kernel KDIR=$(KDIR) clean 2>/dev/null
 
-.PHONY: all module configure bpf ctl tools deps test test-host test-guest bench install clean
+.PHONY: all module configure bpf ctl tools fuzz deps test test-host test-guest bench install clean

@@ -12,7 +12,8 @@ struct Paths {
     std::string proc_counters = "/proc/net/tcp_splice";
     std::string busy_read = "/proc/sys/net/core/busy_read";
     std::string lock_file = "/run/tcp-splice.lock";
-    std::string cgroup_root = "/sys/fs/cgroup";  // for resolving cgroup ids
+    std::string cgroup_root = "/sys/fs/cgroup";  // the cgroup2 mount
+    std::string state_dir = "/run/tcp-splice";   // per-container records
 
     std::string pin_dir() const { return bpffs + "/tcp_splice"; }
     std::string links_dir() const { return pin_dir() + "/links"; }

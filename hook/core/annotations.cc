@@ -1,0 +1,80 @@
+#include "core/annotations.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/error.h"
+#include "core/ports.h"
+
+namespace tsp {
+namespace {
+
+constexpr std::string_view kPorts = "ports";
+constexpr std::string_view kLoopbackOnly = "loopback-only";
+constexpr std::string_view kEnabled = "enabled";
+constexpr std::string_view kStrict = "strict";
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+// Values are echoed in log lines: keep them short and printable.
+std::string shown(std::string_view v) {
+    std::string out;
+    for (char c : v.substr(0, 64)) out += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
+    if (v.size() > 64) out += "...";
+    return out;
+}
+
+std::string full_key(std::string_view name) {
+    return std::string(kAnnotationPrefix) + std::string(name);
+}
+
+}  // namespace
+
+bool parse_bool(std::string_view key, std::string_view value) {
+    std::string v(trim(value));
+    std::transform(v.begin(), v.end(), v.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (v == "true") return true;
+    if (v == "false") return false;
+    throw Error("bad " + std::string(key) + "='" + shown(value) + "': use true or false");
+}
+
+ContainerRequest parse_annotations(const Annotations& ann, bool strict_default) {
+    ContainerRequest req;
+    req.strict = strict_default;
+    req.policy.loopback_only = false;  // containers talk over veth by default
+    for (const auto& [key, value] : ann) {
+        if (!key.starts_with(kAnnotationPrefix)) continue;
+        req.requested = true;
+        const std::string_view name = std::string_view(key).substr(kAnnotationPrefix.size());
+        try {
+            if (name == kPorts) {
+                if (trim(value) == "*")
+                    req.policy.ports.clear();
+                else
+                    req.policy.ports = parse_ports(value);
+            } else if (name == kLoopbackOnly) {
+                req.policy.loopback_only = parse_bool(key, value);
+            } else if (name == kEnabled) {
+                req.policy.enabled = parse_bool(key, value);
+            } else if (name == kStrict) {
+                req.strict = parse_bool(key, value);
+            } else {
+                req.warnings.push_back("unknown annotation " + shown(key) + " ignored (known: " +
+                                       full_key(kPorts) + ", " + full_key(kLoopbackOnly) + ", " +
+                                       full_key(kEnabled) + ", " + full_key(kStrict) + ")");
+            }
+        } catch (const Error& e) {
+            std::string msg = e.what();
+            if (name == kPorts) msg = key + ": " + msg + " or *";
+            req.errors.push_back(msg);
+        }
+    }
+    return req;
+}
+
+}  // namespace tsp

@@ -1,0 +1,90 @@
+#include "core/spec_hooks.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/annotations.h"
+#include "core/error.h"
+#include "core/fd.h"
+#include "core/oci_state.h"
+
+namespace tsp {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr std::size_t kMaxSpecBytes = 16 << 20;
+
+bool add_to_stage(ordered_json& hooks, const char* stage, const std::string& path) {
+    ordered_json& list = hooks[stage];
+    if (list.is_null()) list = ordered_json::array();
+    if (!list.is_array())
+        throw Error(std::string("config.json: hooks.") + stage + " is not a list");
+    for (const auto& h : list)
+        if (h.is_object() && h.value("path", "") == path) return false;
+    const auto slash = path.rfind('/');
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    list.push_back(ordered_json{{"path", path}, {"args", {base, stage}}});
+    return true;
+}
+
+void write_all(int fd, const std::string& data, const std::string& path) {
+    std::size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw Error(errno_message("cannot write " + path, errno));
+        off += static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace
+
+bool spec_requests_splice(const ordered_json& spec) {
+    auto a = spec.find("annotations");
+    if (a == spec.end() || !a->is_object()) return false;
+    for (auto it = a->begin(); it != a->end(); ++it)
+        if (it.key().starts_with(kAnnotationPrefix)) return true;
+    return false;
+}
+
+bool add_splice_hooks(ordered_json& spec, const std::string& hook_path) {
+    if (!spec.is_object()) throw Error("config.json is not a JSON object");
+    ordered_json& hooks = spec["hooks"];
+    if (hooks.is_null()) hooks = ordered_json::object();
+    if (!hooks.is_object()) throw Error("config.json: hooks is not an object");
+    bool changed = add_to_stage(hooks, "createRuntime", hook_path);
+    changed |= add_to_stage(hooks, "poststop", hook_path);
+    return changed;
+}
+
+bool add_splice_hooks_to_file(const std::string& path, const std::string& hook_path) {
+    const std::string text = read_file(path, kMaxSpecBytes);
+    ordered_json spec = ordered_json::parse(text, nullptr, false);
+    if (spec.is_discarded()) throw Error(path + " is not valid JSON");
+    if (!spec_requests_splice(spec)) return false;
+    if (!add_splice_hooks(spec, hook_path)) return false;
+
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) throw Error(errno_message("cannot stat " + path, errno));
+    const std::string tmp = path + ".tcp-splice.tmp";
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777));
+    if (!fd) throw Error(errno_message("cannot create " + tmp, errno));
+    try {
+        if (::fchown(fd.get(), st.st_uid, st.st_gid) != 0 && errno != EPERM)
+            throw Error(errno_message("cannot chown " + tmp, errno));
+        write_all(fd.get(), spec.dump(), tmp);
+        if (::fsync(fd.get()) != 0) throw Error(errno_message("cannot sync " + tmp, errno));
+        if (::rename(tmp.c_str(), path.c_str()) != 0)
+            throw Error(errno_message("cannot replace " + path, errno));
+    } catch (...) {
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    return true;
+}
+
+}  // namespace tsp

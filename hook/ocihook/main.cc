@@ -1,0 +1,185 @@
+// tcp-splice-hook: createRuntime attaches the shared sock_ops program on the
+// container's cgroup with the policy its io.tcp-splice/* annotations give;
+// poststop removes it. Fail-open: problems are logged and the container
+// starts, unless strict (annotation or config) asks to fail it.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+#include "core/annotations.h"
+#include "core/cgroup_path.h"
+#include "core/checks.h"
+#include "core/config.h"
+#include "core/confine.h"
+#include "core/container_attach.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/oci_state.h"
+#include "ocihook/cli.h"
+
+namespace tsp::hook {
+namespace {
+
+constexpr int kFail = 1;
+constexpr unsigned kWatchdogSeconds = 20;
+
+// Read by the watchdog: whether running out of time fails the container.
+volatile sig_atomic_t g_strict = 0;
+
+void on_watchdog(int) {
+    static const char fail_msg[] = "tcp-splice: hook timed out\n";
+    if (g_strict) {
+        [[maybe_unused]] auto n = ::write(STDERR_FILENO, fail_msg, sizeof(fail_msg) - 1);
+        _exit(kFail);
+    }
+    _exit(0);
+}
+
+std::string short_id(const std::string& id) { return id.substr(0, 12); }
+
+class Run {
+public:
+    explicit Run(const Options& o) : o_(o), log_("tcp-splice-hook", o.to_stderr) {
+        paths_.bpffs = o.bpffs;
+        paths_.cgroup_root = o.cgroup_root;
+        paths_.state_dir = o.state_dir;
+    }
+
+    int main() {
+        try {
+            cfg_ = load_config(o_.config.empty() ? config_path() : o_.config);
+        } catch (const Error& e) {
+            log_.error(std::string(e.what()) + "; using the defaults");
+        }
+        strict_ = cfg_.hook_strict;
+        g_strict = strict_;
+        OciState st;
+        try {
+            st = parse_state(read_all(STDIN_FILENO, kMaxStateBytes));
+        } catch (const Error& e) {
+            return fail("", std::string("cannot read the OCI state: ") + e.what());
+        }
+        id_ = st.id;
+        try {
+            return o_.stage == Stage::kPoststop ? poststop() : create(st);
+        } catch (const std::exception& e) {
+            return fail(id_, e.what());
+        }
+    }
+
+private:
+    // One line for the operator; the runtime shows stderr when we fail.
+    int fail(const std::string& id, const std::string& why) {
+        const std::string line = (id.empty() ? "" : "container " + short_id(id) + ": ") + why +
+                                 (strict_ ? "" : "; container started without tcp-splice");
+        log_.error(line);
+        if (!strict_) return 0;
+        std::fprintf(stderr, "tcp-splice: %s\n", line.c_str());
+        return kFail;
+    }
+
+    int create(const OciState& st) {
+        std::optional<BundleConfig> bundle;
+        auto bundle_config = [&]() -> const BundleConfig& {
+            if (!bundle) {
+                if (st.bundle.empty()) throw Error("the OCI state has no bundle");
+                bundle = parse_bundle_config(read_file(st.bundle + "/config.json", 16 << 20));
+            }
+            return *bundle;
+        };
+        const Annotations ann = st.annotations ? *st.annotations : bundle_config().annotations;
+        const ContainerRequest req = parse_annotations(ann, cfg_.hook_strict);
+        strict_ = req.strict;
+        g_strict = strict_;
+        if (!req.requested) return 0;
+        for (const auto& w : req.warnings) log_.warn("container " + short_id(id_) + ": " + w);
+        if (!req.ok()) {
+            std::string all;
+            for (const auto& e : req.errors) all += (all.empty() ? "" : "; ") + e;
+            return fail(id_, all);
+        }
+
+        const std::string cgroup = find_cgroup(st, bundle_config);
+        confine();
+        require_module(paths_);
+        require_bpffs(paths_);
+        auto res = attach_container(paths_, {}, id_, cgroup, req.policy, "oci-hook");
+        log_.info("container " + short_id(id_) + ": " +
+                  (res.already ? "already attached on " : "attached on ") + cgroup + " (" +
+                  describe(req.policy) + ")");
+        return 0;
+    }
+
+    // Never the root cgroup: that would apply the container's policy host-wide.
+    template <typename F>
+    std::string find_cgroup(const OciState& st, F& bundle_config) {
+        std::string dir = locate_cgroup(st, bundle_config);
+        if (dir == paths_.cgroup_root || dir == paths_.cgroup_root + "/")
+            throw Error(
+                "the container runs in the root cgroup: refusing to attach host-wide "
+                "(use tcp-splice-ctl enable for that)");
+        return dir;
+    }
+
+    template <typename F>
+    std::string locate_cgroup(const OciState& st, F& bundle_config) {
+        if (st.pid) {
+            try {
+                auto rel = cgroup_from_proc(
+                    read_file("/proc/" + std::to_string(*st.pid) + "/cgroup", 1 << 16));
+                if (rel) return paths_.cgroup_root + (*rel == "/" ? "" : *rel);
+            } catch (const Error&) {
+            }
+        }
+        auto rel = cgroup_from_cgroups_path(bundle_config().cgroups_path);
+        if (!rel)
+            throw Error(
+                "cannot find the container's cgroup: no live pid in the OCI state and "
+                "linux.cgroupsPath is relative; run the hook at createRuntime");
+        return paths_.cgroup_root + *rel;
+    }
+
+    int poststop() {
+        confine();
+        if (detach_container(paths_, id_)) log_.info("container " + short_id(id_) + ": detached");
+        return 0;
+    }
+
+    void confine() {
+        const char* mode = std::getenv("TCP_SPLICE_SECCOMP");
+        if (mode && std::string(mode) == "off") return;
+        confine_hook(mode && std::string(mode) == "log" ? ConfineMode::kLog
+                                                        : ConfineMode::kEnforce);
+    }
+
+    const Options& o_;
+    Log log_;
+    Paths paths_;
+    Config cfg_;
+    bool strict_ = false;
+    std::string id_;
+};
+
+}  // namespace
+}  // namespace tsp::hook
+
+int main(int argc, char** argv) {
+    tsp::hook::Options opts;
+    auto app = tsp::hook::make_cli(opts);
+    try {
+        app->parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (app->exit(e) == 0) return 0;
+        // A broken hook entry must not stop containers: log it and go on.
+        tsp::Log log("tcp-splice-hook", false);
+        log.error(std::string("bad hook arguments: ") + e.what() +
+                  "; fix the hook entry (hooks.d or config.json)");
+        return 0;
+    }
+    ::signal(SIGALRM, tsp::hook::on_watchdog);
+    ::alarm(tsp::hook::kWatchdogSeconds);
+    return tsp::hook::Run(opts).main();
+}
