@@ -26,9 +26,10 @@ __bpf_kfunc_start_defs();
  * Must be called from BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB or
  * BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB on a full TCP socket.
  *
- * Return: 0 when accepted, -EINVAL when called from another callback,
- * -EPROTONOSUPPORT when the socket is not a full TCP socket completing its
- * handshake.
+ * Return: 0 when the socket was offered for pairing (it pairs now or when
+ * the other end is offered), -EINVAL when called from another callback,
+ * -EPROTONOSUPPORT when the socket is not a plain, full TCP socket
+ * completing its handshake, -EALREADY when it was offered before, -ENOMEM.
  */
 __bpf_kfunc int bpf_tcp_splice_pair(struct bpf_sock_ops_kern *skops)
 {
@@ -56,7 +57,7 @@ __bpf_kfunc int bpf_tcp_splice_pair(struct bpf_sock_ops_kern *skops)
 	}
 
 	tsp_count(TSP_CNT_KFUNC_ACCEPTED);
-	return 0;
+	return tsp_offer(sk);
 }
 
 __bpf_kfunc_end_defs();

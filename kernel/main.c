@@ -63,6 +63,7 @@ static int __init tsp_init(void)
 	return -EOPNOTSUPP;
 #endif
 
+	tsp_proto_init();
 	err = tsp_stats_init();
 	if (err)
 		return err;

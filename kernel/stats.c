@@ -18,6 +18,15 @@ static const char *const tsp_counter_names[TSP_CNT_MAX] = {
 	[TSP_CNT_KFUNC_ACCEPTED]	= "kfunc_accepted",
 	[TSP_CNT_REFUSED_OP]		= "refused_op",
 	[TSP_CNT_REFUSED_SOCK]		= "refused_sock",
+	[TSP_CNT_REFUSED_PROTO]		= "refused_proto",
+	[TSP_CNT_REFUSED_NOMEM]		= "refused_nomem",
+	[TSP_CNT_REFUSED_SEQ]		= "refused_seq",
+	[TSP_CNT_REFUSED_RING]		= "refused_ring",
+	[TSP_CNT_PAIRS_TOTAL]		= "pairs_total",
+	[TSP_CNT_PAIRS_LIVE]		= "pairs_live",
+	[TSP_CNT_SOCKS_LIVE]		= "socks_live",
+	[TSP_CNT_BYTES_RING]		= "bytes_ring",
+	[TSP_CNT_BYTES_STARTUP]		= "bytes_startup",
 };
 
 static int tsp_stats_show(struct seq_file *seq, void *v)

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcp_splice: single-producer single-consumer byte ring, one per direction.
+ *
+ * The producer is the sending socket's owner (serialised by its socket
+ * lock), the consumer the receiving socket's owner (serialised by its own
+ * socket lock). They share nothing but @head and @tail, free-running u32
+ * byte counters: the producer publishes data with a release store of @head,
+ * the consumer frees space with a release store of @tail; each reads the
+ * other's counter with an acquire load.
+ */
+#ifndef _TCP_SPLICE_RING_H
+#define _TCP_SPLICE_RING_H
+
+#include <linux/cache.h>
+#include <linux/types.h>
+#include <linux/uio.h>
+
+struct tsp_ring {
+	u32 head ____cacheline_aligned_in_smp;	/* written by the producer */
+	u32 tail ____cacheline_aligned_in_smp;	/* written by the consumer */
+	u32 size ____cacheline_aligned_in_smp;	/* power of two */
+	u8 *buf;
+	/*
+	 * The sender's write_seq when it moved to the ring: every TCP byte
+	 * below it precedes every ring byte. Valid once @ready is set
+	 * (release by the producer, after @buf, @size and @start_seq).
+	 */
+	u32 start_seq;
+	u32 ready;
+};
+
+/* Has this direction moved to the ring? */
+static inline bool tsp_ring_ready(const struct tsp_ring *r)
+{
+	/* Pairs with the release in tsp_tx_engage(): @buf, @start_seq set. */
+	return smp_load_acquire(&r->ready);
+}
+
+int tsp_ring_init(struct tsp_ring *r, u32 size);
+void tsp_ring_destroy(struct tsp_ring *r);
+
+/* Bytes readable; exact for the consumer, a lower bound for others. */
+static inline u32 tsp_ring_used(const struct tsp_ring *r)
+{
+	/* Pairs with the release of @head in tsp_ring_write(). */
+	return smp_load_acquire(&r->head) - READ_ONCE(r->tail);
+}
+
+/* Bytes writable; exact for the producer, a lower bound for others. */
+static inline u32 tsp_ring_space(const struct tsp_ring *r)
+{
+	/* Pairs with the release of @tail in tsp_ring_read(). */
+	return r->size - (READ_ONCE(r->head) - smp_load_acquire(&r->tail));
+}
+
+ssize_t tsp_ring_write(struct tsp_ring *r, struct iov_iter *from, size_t len);
+ssize_t tsp_ring_read(struct tsp_ring *r, struct iov_iter *to, size_t len,
+		      u32 skip, bool peek);
+
+#endif /* _TCP_SPLICE_RING_H */

@@ -1,0 +1,171 @@
+#!/bin/bash
+# Data plane: both ends pair and every payload byte after the startup
+# window moves through the rings, intact and in order: hundreds of
+# concurrent pairs with random sizes both ways, Fast Open (bytes before
+# either end pairs), IPv6 and v4-mapped, two netns over veth+bridge; a
+# one-sided end stays TCP; a forged 4-tuple never pairs; disable with
+# live pairs; 50 load/unload cycles; counters back to zero.
+# timeout: 1500
+source "$TSP_LIB/testlib.sh"
+
+CG=/sys/fs/cgroup/tsp-stream
+OUT=/sys/fs/cgroup/tsp-stream-out
+mkdir -p $CG $OUT
+c() { mod_counter "$1"; }
+# run_in CGROUP [NETNS] -- CMD...: CMD in that cgroup (and netns).
+run_in() {
+	local cg=$1 ns=
+	shift
+	[ "$1" != -- ] && { ns=$1; shift; }
+	shift
+	# Join the cgroup first: ip netns exec remounts /sys for the netns.
+	if [ -n "$ns" ]; then
+		bash -c 'echo $$ >"$0/cgroup.procs" && exec ip netns exec "$@"' "$cg" "$ns" "$@"
+	else
+		bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+	fi
+}
+stream() { run_in $CG -- timeout 600 python3 "$TSP_LIB/stream.py" "$@"; }
+# check_wait NAME PID: the background job PID exited 0 (waited for here,
+# not in check's subshell, which cannot wait for our children).
+check_wait() {
+	wait "$2"
+	check_eq "$1" 0 "$?"
+}
+settle() { # wait for pairs_live and socks_live to reach 0
+	for _ in $(seq 100); do
+		[ "$(c pairs_live)" = 0 ] && [ "$(c socks_live)" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+sysctl -qw net.ipv4.tcp_fastopen=0x207
+check "enable on $CG (any port)" tcp-splice-ctl enable --cgroup $CG
+
+# --- hundreds of concurrent pairs, random sizes, both ways ---
+p0=$(c pairs_total) b0=$(c bytes_ring)
+check "200 pairs x 2 bursts x 128 KiB each way over 127.0.0.1: intact" \
+	stream 127.0.0.1 7100 200 131072 2
+check_eq "... 400 pairs made" $((p0 + 400)) "$(c pairs_total)"
+check "... at least 95% of the bytes went through the rings" \
+	test $(($(c bytes_ring) - b0)) -ge $((400 * 2 * 131072 * 95 / 100))
+check "... every pair and socket freed after close" settle
+check_eq "... no socket refused" "0 0 0 0" \
+	"$(c refused_proto) $(c refused_nomem) $(c refused_ring) $(c refused_sock)"
+
+# --- bytes before either end pairs (Fast Open data in the SYN) ---
+s0=$(c bytes_startup) p0=$(c pairs_total)
+check "Fast Open: 20 pairs, first 1000 B in the SYN, then 256 KiB: intact" \
+	stream --tfo 127.0.0.1 7101 20 262144 1
+check_eq "... 20 pairs made" $((p0 + 20)) "$(c pairs_total)"
+check "... startup bytes were read over TCP before the ring" \
+	test $(($(c bytes_startup) - s0)) -gt 0
+check "... freed" settle
+
+# --- IPv6 ---
+p0=$(c pairs_total)
+check "::1: 20 pairs x 256 KiB: intact" stream ::1 7102 20 262144 1
+check "v4-mapped ::ffff:127.0.0.1: 20 pairs x 256 KiB: intact" \
+	stream ::ffff:127.0.0.1 7103 20 262144 1
+check_eq "... 40 pairs made" $((p0 + 40)) "$(c pairs_total)"
+check "... freed" settle
+
+# --- two netns over veth+bridge ---
+ip link add tsp-br1 type bridge && ip link set tsp-br1 up
+for n in a b; do
+	ip netns add tsp-s$n
+	ip link add tsp-s$n type veth peer name eth0 netns tsp-s$n
+	ip link set tsp-s$n master tsp-br1 up
+	ip -n tsp-s$n link set lo up
+	ip -n tsp-s$n link set eth0 up
+done
+ip -n tsp-sa addr add 10.78.0.1/24 dev eth0
+ip -n tsp-sb addr add 10.78.0.2/24 dev eth0
+p0=$(c pairs_total)
+run_in $CG tsp-sb -- timeout 600 python3 "$TSP_LIB/stream.py" --serve 10.78.0.2 7200 50 262144 1 \
+	>/tmp/ns-serve.out 2>&1 &
+srv=$!
+check "netns a -> netns b over the bridge: 50 pairs x 256 KiB: intact" \
+	run_in $CG tsp-sa -- timeout 600 python3 "$TSP_LIB/stream.py" --connect 10.78.0.2 7200 50 262144 1
+check_wait "... server side intact too" $srv
+cat /tmp/ns-serve.out
+check_eq "... 50 pairs made across namespaces" $((p0 + 50)) "$(c pairs_total)"
+check "... freed" settle
+
+# --- one-sided: the other end is outside the cgroup ---
+p0=$(c pairs_total)
+run_in $CG -- python3 "$TSP_LIB/hold.py" serve 127.0.0.1 7300 3 &
+srv=$!
+check "server in the cgroup, client outside: works over TCP" \
+	run_in $OUT -- python3 "$TSP_LIB/hold.py" connect 127.0.0.1 7300 0 0
+wait $srv
+check_eq "... no pair made" "$p0" "$(c pairs_total)"
+check "... the waiting end left nothing behind" settle
+
+# --- a forged 4-tuple in another namespace never pairs ---
+# Two isolated netns pairs with the same addresses and ports: their keys
+# collide (routable keys ignore the netns); only sequence numbers differ.
+for n in fa fb ga gb; do ip netns add tsp-$n; ip -n tsp-$n link set lo up; done
+ip link add eth0 netns tsp-fa type veth peer name eth0 netns tsp-fb
+ip link add eth0 netns tsp-ga type veth peer name eth0 netns tsp-gb
+for n in fa ga; do ip -n tsp-$n addr add 10.79.0.1/24 dev eth0; ip -n tsp-$n link set eth0 up; done
+for n in fb gb; do ip -n tsp-$n addr add 10.79.0.2/24 dev eth0; ip -n tsp-$n link set eth0 up; done
+p0=$(c pairs_total) q0=$(c refused_seq)
+# f: the server end waits in the registry (its client is outside the cgroup).
+run_in $CG tsp-fb -- python3 "$TSP_LIB/hold.py" serve 10.79.0.2 7400 20 &
+fsrv=$!
+run_in $OUT tsp-fa -- python3 "$TSP_LIB/hold.py" connect 10.79.0.2 7400 40000 20 &
+fcli=$!
+sleep 3
+# g: the same 4-tuple, both ends in the cgroup.
+run_in $CG tsp-gb -- timeout 300 python3 "$TSP_LIB/stream.py" --serve 10.79.0.2 7400 1 1048576 1 \
+	>/tmp/forge-serve.out 2>&1 &
+gsrv=$!
+check "same 4-tuple in another netns pair: 1 MiB each way intact" \
+	run_in $CG tsp-ga -- timeout 300 python3 "$TSP_LIB/stream.py" --connect --bind-port 40000 \
+	10.79.0.2 7400 1 1048576 1
+check_wait "... its server side intact" $gsrv
+check "... the waiting end with the same key was refused by sequence numbers" \
+	test "$(c refused_seq)" -gt "$q0"
+check_eq "... exactly one pair made (the real one)" $((p0 + 1)) "$(c pairs_total)"
+check_wait "... the forged-key connection still works over TCP" $fcli
+wait $fsrv
+check "... freed" settle
+
+# --- disable with live pairs: they keep their rings until they close ---
+p0=$(c pairs_total)
+run_in $CG -- python3 "$TSP_LIB/hold.py" serve 127.0.0.1 7500 15 &
+hsrv=$!
+run_in $CG -- python3 "$TSP_LIB/hold.py" connect 127.0.0.1 7500 0 15 &
+hcli=$!
+stream 127.0.0.1 7501 4 4194304 2 >/tmp/live.out 2>&1 &
+live=$!
+for _ in $(seq 100); do [ "$(c pairs_live)" -ge 2 ] && break; sleep 0.1; done
+check "pairs live" test "$(c pairs_live)" -ge 2
+check "disable while they are open and streaming" tcp-splice-ctl disable
+check_fails "rmmod refused while spliced sockets live" "in use" rmmod tcp_splice
+check_wait "... the streams started before disable finish intact" $live
+cat /tmp/live.out
+check_wait "... the held pair still answers" $hcli
+wait $hsrv
+p1=$(c pairs_total)
+check "... new connections are not spliced" run_in $CG -- python3 "$TSP_LIB/conn.py" 127.0.0.1 7502
+check_eq "... no pair made after disable" "$p1" "$(c pairs_total)"
+check "... freed" settle
+check "rmmod succeeds once they closed" rmmod tcp_splice
+
+# --- 50 load/unload cycles with traffic in between ---
+fails=0
+for i in $(seq 1 50); do
+	{ insmod "$TSP_KO" && tcp-splice-ctl enable --cgroup $CG >/dev/null &&
+		run_in $CG -- python3 "$TSP_LIB/stream.py" 127.0.0.1 7600 2 65536 1 >/dev/null &&
+		[ "$(c pairs_total)" = 2 ] && tcp-splice-ctl disable >/dev/null && settle &&
+		rmmod tcp_splice; } || { fails=$((fails + 1)); echo "cycle $i failed"; }
+done
+check_eq "50 insmod/enable/stream/disable/rmmod cycles" 0 "$fails"
+insmod "$TSP_KO"
+
+for n in sa sb fa fb ga gb; do ip netns del tsp-$n; done
+ip link del tsp-br1
+t_done
