@@ -1,7 +1,8 @@
 #!/bin/bash
 # Benchmarks, run inside the guest by `tests/integration/run --bench`.
 # Every cell is measured in this one boot: baseline TCP, splice, and
-# splice + busy-poll (net.core.busy_read=50), netperf pinned with -T 0,1.
+# splice + busy-poll (net.core.busy_read=50) one after the other, netperf
+# pinned with -T 0,1.
 # Writes one JSON record per cell to $TSP_OUT/bench.jsonl.
 set -u
 OUT=$TSP_OUT/bench.jsonl
@@ -78,23 +79,41 @@ in_cg tsp-bb redis-server --port $REDIS_PORT --bind 10.80.0.2 --protected-mode n
 	--daemonize yes >/dev/null
 sleep 1
 
-for mode in baseline splice splice+busy; do
+# Modes alternate per cell, so drift over the run (TCG is noisy) hits all
+# three alike.
+set_mode() {
 	tcp-splice-ctl disable >/dev/null 2>&1
 	sysctl -qw net.core.busy_read=0
-	case $mode in
-	splice) tcp-splice-ctl enable --cgroup $CG --ports $DATA_PORT,$REDIS_PORT ;;
-	splice+busy) tcp-splice-ctl enable --cgroup $CG --ports $DATA_PORT,$REDIS_PORT --busy-poll-us 50 ;;
+	case $1 in
+	splice) tcp-splice-ctl enable --cgroup $CG --ports $DATA_PORT,$REDIS_PORT >/dev/null ;;
+	splice+busy)
+		tcp-splice-ctl enable --cgroup $CG --ports $DATA_PORT,$REDIS_PORT --busy-poll-us 50 \
+			>/dev/null
+		;;
 	esac
-	for size in 1 64 1024 16384 65536; do
-		netperf_cell $mode loopback 127.0.0.1 TCP_RR $size
-		netperf_cell $mode netns 10.80.0.2 TCP_RR $size
+}
+MODES="baseline splice splice+busy"
+for size in 1 64 1024 16384 65536; do
+	for path in loopback netns; do
+		host=127.0.0.1
+		[ $path = netns ] && host=10.80.0.2
+		for mode in $MODES; do
+			set_mode $mode
+			netperf_cell $mode $path $host TCP_RR $size
+		done
 	done
-	for size in 1024 4096 16384; do
+done
+for size in 1024 4096 16384; do
+	for mode in $MODES; do
+		set_mode $mode
 		netperf_cell $mode netns 10.80.0.2 TCP_STREAM $size
 	done
-	redis_cell $mode 1
-	redis_cell $mode 50
-	cat /proc/net/tcp_splice
 done
-tcp-splice-ctl disable >/dev/null 2>&1
-sysctl -qw net.core.busy_read=0
+for conc in 1 50; do
+	for mode in $MODES; do
+		set_mode $mode
+		redis_cell $mode $conc
+	done
+done
+cat /proc/net/tcp_splice
+set_mode baseline

@@ -21,6 +21,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sockios.h>
+#include <net/busy_poll.h>
 #include <net/inet_connection_sock.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -149,6 +150,38 @@ static bool tsp_rx_avail(const struct sock *sk, const struct tsp_sock *ts)
 	return rx && tsp_ring_used(rx);
 }
 
+/*
+ * The consumer freed space in end @side's send ring: wake that sender if it
+ * said it waits. Pairs with the barrier in tsp_sendmsg() after it sets
+ * @want_space: either it sees our tail or we see its flag.
+ */
+static void tsp_space_freed(struct tsp_pair *p, int side)
+{
+	/* Order our tail store before reading the flag. */
+	smp_mb();
+	if (READ_ONCE(p->want_space[side])) {
+		WRITE_ONCE(p->want_space[side], 0);
+		tsp_pair_wake(p, side, true);
+	}
+}
+
+/*
+ * Busy-poll the ring (net.core.busy_read or SO_BUSY_POLL) before
+ * sleeping: loopback and veth have no NAPI to poll, the ring is the queue.
+ */
+static void tsp_busy_wait(struct sock *sk, const struct tsp_sock *ts)
+{
+#ifdef CONFIG_NET_RX_BUSY_POLL
+	unsigned long start = busy_loop_current_time();
+
+	while (!tsp_rx_avail(sk, ts) && !READ_ONCE(sk->sk_err) &&
+	       !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) &&
+	       !signal_pending(current) && !need_resched() &&
+	       !sk_busy_loop_timeout(sk, start))
+		cpu_relax();
+#endif
+}
+
 static bool tsp_sock_is_readable(struct sock *sk)
 {
 	struct tsp_ring *rx = tsp_rx_ring(tsp_sk(sk));
@@ -164,6 +197,7 @@ static int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	struct tcp_sock *tp = tcp_sk(sk);
 	bool peek = flags & MSG_PEEK;
 	int copied = 0, err = 0, target;
+	bool spun = false;
 	long timeo;
 
 	if (flags & (MSG_ERRQUEUE | MSG_OOB))
@@ -214,7 +248,7 @@ static int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			if (peek)
 				break;
 			tsp_count_add(TSP_CNT_BYTES_RING, n);
-			tsp_pair_wake(tsp_pair_of(ts), !ts->side, true);
+			tsp_space_freed(tsp_pair_of(ts), !ts->side);
 			continue;
 		}
 
@@ -238,6 +272,13 @@ static int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		if (signal_pending(current)) {
 			err = sock_intr_errno(timeo);
 			break;
+		}
+		if (!spun && tsp_rx_ring(ts) && sk_can_busy_loop(sk)) {
+			release_sock(sk);
+			tsp_busy_wait(sk, ts);
+			lock_sock(sk);
+			spun = true;
+			continue;
 		}
 		sk_wait_event(sk, &timeo,
 			      tsp_rx_avail(sk, ts) || READ_ONCE(sk->sk_err) ||
@@ -319,6 +360,9 @@ static int tsp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 				err = sock_intr_errno(timeo);
 				break;
 			}
+			WRITE_ONCE(p->want_space[ts->side], 1);
+			/* Pairs with the barrier in tsp_space_freed(). */
+			smp_mb();
 			sk_wait_event(sk, &timeo,
 				      tsp_ring_space(r) || READ_ONCE(sk->sk_err) ||
 				      (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
@@ -332,6 +376,7 @@ static int tsp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			break;
 		}
 		copied += n;
+		WRITE_ONCE(p->bytes[ts->side], p->bytes[ts->side] + n);
 		tsp_pair_wake(p, !ts->side, false);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);

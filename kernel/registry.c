@@ -25,6 +25,10 @@
 static DEFINE_HASHTABLE(tsp_reg, 10);
 static DEFINE_SPINLOCK(tsp_reg_lock);
 
+/* Live pairs, for /proc/net/tcp_splice_pairs. */
+LIST_HEAD(tsp_pairs);
+DEFINE_SPINLOCK(tsp_pairs_lock);
+
 static bool tsp_v4(const struct sock *sk)
 {
 #if IS_ENABLED(CONFIG_IPV6)
@@ -65,6 +69,22 @@ static void tsp_key_of(const struct sock *sk, struct tsp_key *k)
 	k->port[1] = p[!lo];
 	if (loop)
 		k->net = sock_net(sk);
+}
+
+static void tsp_endpoint_of(const struct sock *sk, struct tsp_endpoint *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->port = htons(sk->sk_num);
+	e->netns = sock_net(sk)->ns.inum;
+	if (tsp_v4(sk)) {
+		e->family = AF_INET;
+		e->addr[0] = sk->sk_rcv_saddr;
+		return;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	e->family = AF_INET6;
+	memcpy(e->addr, &sk->sk_v6_rcv_saddr, sizeof(e->addr));
+#endif
 }
 
 static u32 tsp_key_hash(const struct tsp_key *k)
@@ -115,6 +135,9 @@ void tsp_pair_put(struct tsp_pair *p)
 {
 	if (!refcount_dec_and_test(&p->ref))
 		return;
+	spin_lock_bh(&tsp_pairs_lock);
+	list_del(&p->node);
+	spin_unlock_bh(&tsp_pairs_lock);
 	tsp_ring_destroy(&p->ring[0]);
 	tsp_ring_destroy(&p->ring[1]);
 	atomic64_dec(&tsp_counters[TSP_CNT_PAIRS_LIVE]);
@@ -164,6 +187,8 @@ int tsp_offer(struct sock *sk)
 		p->sk[0] = other->sk;
 		p->sk[1] = sk;
 		p->ring_bytes = tsp_ring_bytes();
+		tsp_endpoint_of(other->sk, &p->end[0]);
+		tsp_endpoint_of(sk, &p->end[1]);
 		other->side = 0;
 		ts->side = 1;
 		/* Publish the initialised pair; see tsp_pair_of(). */
@@ -183,6 +208,9 @@ int tsp_offer(struct sock *sk)
 		kfree(p);
 		return 0;
 	}
+	spin_lock_bh(&tsp_pairs_lock);
+	list_add_tail(&p->node, &tsp_pairs);
+	spin_unlock_bh(&tsp_pairs_lock);
 	tsp_count(TSP_CNT_PAIRS_TOTAL);
 	tsp_count(TSP_CNT_PAIRS_LIVE);
 	return 0;

@@ -40,15 +40,58 @@ static int tsp_stats_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+static void tsp_show_end(struct seq_file *seq, const char *name,
+			 const struct tsp_endpoint *e)
+{
+	if (e->family == AF_INET)
+		seq_printf(seq, " %s=%pI4:%u", name, &e->addr[0], ntohs(e->port));
+	else
+		seq_printf(seq, " %s=[%pI6c]:%u", name, e->addr, ntohs(e->port));
+}
+
+static u32 tsp_fill(const struct tsp_ring *r)
+{
+	return tsp_ring_ready(r) ? tsp_ring_used(r) : 0;
+}
+
+/*
+ * One line per live pair, both ends as "a" and "b" (each end's local
+ * address; the other's is its peer), their network namespaces, bytes
+ * each way through the rings and each ring's fill/size.
+ */
+static int tsp_pairs_show(struct seq_file *seq, void *v)
+{
+	struct tsp_pair *p;
+
+	spin_lock_bh(&tsp_pairs_lock);
+	list_for_each_entry(p, &tsp_pairs, node) {
+		tsp_show_end(seq, "a", &p->end[0]);
+		tsp_show_end(seq, "b", &p->end[1]);
+		seq_printf(seq, " netns_a=%u netns_b=%u bytes_ab=%llu bytes_ba=%llu fill_ab=%u fill_ba=%u size=%u\n",
+			   p->end[0].netns, p->end[1].netns,
+			   READ_ONCE(p->bytes[0]), READ_ONCE(p->bytes[1]),
+			   tsp_fill(&p->ring[0]), tsp_fill(&p->ring[1]),
+			   p->ring_bytes);
+	}
+	spin_unlock_bh(&tsp_pairs_lock);
+	return 0;
+}
+
 int tsp_stats_init(void)
 {
 	if (!proc_create_single("tcp_splice", 0444, init_net.proc_net,
 				tsp_stats_show))
 		return -ENOMEM;
+	if (!proc_create_single("tcp_splice_pairs", 0400, init_net.proc_net,
+				tsp_pairs_show)) {
+		remove_proc_entry("tcp_splice", init_net.proc_net);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void tsp_stats_exit(void)
 {
+	remove_proc_entry("tcp_splice_pairs", init_net.proc_net);
 	remove_proc_entry("tcp_splice", init_net.proc_net);
 }

@@ -64,15 +64,27 @@ struct tsp_key {
 	u16 family;		/* AF_INET also for v4-mapped IPv6 */
 };
 
+/* One end as it was when paired, for the live pair list. */
+struct tsp_endpoint {
+	__be32 addr[4];			/* IPv4 in addr[0] */
+	__be16 port;
+	u16 family;
+	u32 netns;			/* network namespace inode */
+};
+
 /*
  * Two paired ends. ring[i] carries end i's payload to end 1 - i: end i
  * is its only producer, end 1 - i its only consumer.
  */
 struct tsp_pair {
+	struct list_head node;		/* tsp_pairs; tsp_pairs_lock */
+	struct tsp_endpoint end[2];
+	u64 bytes[2];			/* written by end i into ring[i] */
 	refcount_t ref;			/* one per end */
 	spinlock_t lock;		/* guards @sk */
 	struct sock *sk[2];		/* NULL once that end is destroyed */
 	u8 closed[2];			/* that end called close() */
+	u8 want_space[2];		/* that end's sender waits for ring space */
 	u32 ring_bytes;			/* ring_kbytes at pairing time */
 	struct tsp_ring ring[2];
 };
@@ -95,6 +107,8 @@ struct tsp_sock {
 };
 
 /* registry.c */
+extern struct list_head tsp_pairs;
+extern spinlock_t tsp_pairs_lock;
 int tsp_offer(struct sock *sk);
 void tsp_registry_remove(struct tsp_sock *ts);
 void tsp_pair_put(struct tsp_pair *p);

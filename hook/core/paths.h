@@ -10,6 +10,7 @@ struct Paths {
     std::string bpffs = "/sys/fs/bpf";  // pins live in <bpffs>/tcp_splice
     std::string module_dir = "/sys/module/tcp_splice";
     std::string proc_counters = "/proc/net/tcp_splice";
+    std::string proc_pairs = "/proc/net/tcp_splice_pairs";
     std::string busy_read = "/proc/sys/net/core/busy_read";
     std::string lock_file = "/run/tcp-splice.lock";
     std::string cgroup_root = "/sys/fs/cgroup";  // the cgroup2 mount

@@ -5,6 +5,7 @@
 
 #include "core/checks.h"
 #include "core/error.h"
+#include "core/pairs.h"
 #include "core/params.h"
 #include "core/ports.h"
 #include "core/program.h"
@@ -84,6 +85,7 @@ int status(const Options& o) {
     const long long ring = module_loaded ? static_cast<long long>(read_ring_kbytes(paths)) : -1;
     unsigned busy = read_busy_read(paths);
     auto st = prog.stats();
+    const auto pairs = read_pairs(paths);
 
     if (o.json) {
         nlohmann::json j;
@@ -102,6 +104,16 @@ int status(const Options& o) {
                             {"matched", st->matched},
                             {"kfunc_called", st->kfunc_called},
                             {"kfunc_failed", st->kfunc_failed}};
+        j["pairs"] = nlohmann::json::array();
+        for (const auto& p : pairs) {
+            nlohmann::json o;
+            for (const auto& [k, v] : p) {
+                const bool numeric =
+                    !v.empty() && v.find_first_not_of("0123456789") == std::string::npos;
+                o[k] = numeric ? nlohmann::json(std::stoull(v)) : nlohmann::json(v);
+            }
+            j["pairs"].push_back(std::move(o));
+        }
         j["attachments"] = nlohmann::json::array();
         for (auto& a : atts)
             j["attachments"].push_back({{"name", a.name},
@@ -131,6 +143,16 @@ int status(const Options& o) {
         std::cout << "program: established=" << st->established << " matched=" << st->matched
                   << " kfunc_called=" << st->kfunc_called << " kfunc_failed=" << st->kfunc_failed
                   << "\n";
+    std::cout << "live pairs: " << pairs.size() << "\n";
+    for (const auto& p : pairs) {
+        auto f = [&p](const char* k) {
+            auto it = p.find(k);
+            return it == p.end() ? std::string("?") : it->second;
+        };
+        std::cout << "  " << f("a") << " <-> " << f("b") << " netns " << f("netns_a") << "/"
+                  << f("netns_b") << " bytes " << f("bytes_ab") << "/" << f("bytes_ba") << " fill "
+                  << f("fill_ab") << "/" << f("fill_ba") << " of " << f("size") << "\n";
+    }
     std::cout << "attachments: " << atts.size() << "\n";
     for (auto& a : atts)
         std::cout << "  " << a.name << " cgroup=" << a.cgroup_path

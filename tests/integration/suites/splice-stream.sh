@@ -54,6 +54,14 @@ check "... every pair and socket freed after close" settle
 check_eq "... no socket refused" "0 0 0 0" \
 	"$(c refused_proto) $(c refused_nomem) $(c refused_ring) $(c refused_sock)"
 
+# --- busy-polling receivers (net.core.busy_read) keep the stream intact ---
+sysctl -qw net.core.busy_read=50
+p0=$(c pairs_total)
+check "busy_read=50: 20 pairs x 256 KiB: intact" stream 127.0.0.1 7110 20 262144 1
+check_eq "... 20 pairs made" $((p0 + 20)) "$(c pairs_total)"
+sysctl -qw net.core.busy_read=0
+check "... freed" settle
+
 # --- bytes before either end pairs (Fast Open data in the SYN) ---
 s0=$(c bytes_startup) p0=$(c pairs_total)
 check "Fast Open: 20 pairs, first 1000 B in the SYN, then 256 KiB: intact" \
@@ -143,6 +151,16 @@ stream 127.0.0.1 7501 4 4194304 2 >/tmp/live.out 2>&1 &
 live=$!
 for _ in $(seq 100); do [ "$(c pairs_live)" -ge 2 ] && break; sleep 0.1; done
 check "pairs live" test "$(c pairs_live)" -ge 2
+check "the live pair list shows the held pair (both ends, netns, bytes, fill)" grep -Eq \
+	'a=127\.0\.0\.1:[0-9]+ b=127\.0\.0\.1:[0-9]+ netns_a=[0-9]+ netns_b=[0-9]+ bytes_ab=[0-9]+ bytes_ba=[0-9]+ fill_ab=[0-9]+ fill_ba=[0-9]+ size=65536' \
+	/proc/net/tcp_splice_pairs
+check "... one line per live pair" test "$(wc -l </proc/net/tcp_splice_pairs)" = "$(c pairs_live)"
+check "tcp-splice-ctl status lists them" grep -q "^live pairs: [1-9]" <(tcp-splice-ctl status)
+check "... and --json carries them" python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["pairs"] and all(p["size"] == 65536 and ":" in p["a"] for p in d["pairs"])' \
+	< <(tcp-splice-ctl status --json)
 check "disable while they are open and streaming" tcp-splice-ctl disable
 check_fails "rmmod refused while spliced sockets live" "in use" rmmod tcp_splice
 check_wait "... the streams started before disable finish intact" $live
