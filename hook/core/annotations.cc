@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/ports.h"
+#include "core/text.h"
 
 namespace tsp {
 namespace {
@@ -13,12 +14,6 @@ constexpr std::string_view kPorts = "ports";
 constexpr std::string_view kLoopbackOnly = "loopback-only";
 constexpr std::string_view kEnabled = "enabled";
 constexpr std::string_view kStrict = "strict";
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
 
 // Values are echoed in log lines: keep them short and printable.
 std::string shown(std::string_view v) {

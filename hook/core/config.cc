@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "core/oci_state.h"
+#include "core/files.h"
 
 namespace tsp {
 namespace {

@@ -1,7 +1,6 @@
 #include "core/containers.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,8 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "core/fd.h"
-#include "core/oci_state.h"
+#include "core/files.h"
 #include "core/program.h"
 
 namespace tsp {
@@ -73,16 +71,7 @@ void ContainerRecords::save(const ContainerRecord& r) const {
                     {"cgroup", r.cgroup},
                     {"policy", r.policy},
                     {"source", r.source}};
-    const std::string path = path_of(r.id), tmp = path + ".tmp";
-    const std::string text = j.dump() + "\n";
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd) throw Error(errno_message("cannot create " + tmp, errno));
-    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-        ::rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throw Error(errno_message("cannot write " + path, err));
-    }
+    write_file_atomic(path_of(r.id), j.dump() + "\n", 0600);
 }
 
 std::optional<ContainerRecord> ContainerRecords::load(const std::string& id) const {

@@ -1,13 +1,8 @@
 #include "core/oci_state.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "core/fd.h"
 
 namespace tsp {
 namespace {
@@ -66,30 +61,6 @@ BundleConfig parse_bundle_config(std::string_view text) {
         if (auto c = l->find("cgroupsPath"); c != l->end() && c->is_string())
             cfg.cgroups_path = c->get<std::string>();
     return cfg;
-}
-
-std::string read_all(int fd, std::size_t limit) {
-    std::string out;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw Error(errno_message("read", errno));
-        if (n == 0) return out;
-        if (out.size() + static_cast<std::size_t>(n) > limit)
-            throw Error("input is over the " + std::to_string(limit) + " bytes accepted");
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-}
-
-std::string read_file(const std::string& path, std::size_t limit) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw Error(errno_message("cannot open " + path, errno));
-    try {
-        return read_all(fd.get(), limit);
-    } catch (const Error& e) {
-        throw Error(path + ": " + e.what());
-    }
 }
 
 }  // namespace tsp

@@ -31,8 +31,4 @@ struct BundleConfig {
 OciState parse_state(std::string_view json);
 BundleConfig parse_bundle_config(std::string_view json);
 
-// Reads at most `limit` bytes; throws Error when there are more.
-std::string read_all(int fd, std::size_t limit);
-std::string read_file(const std::string& path, std::size_t limit);
-
 }  // namespace tsp

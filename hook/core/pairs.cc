@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/oci_state.h"
+#include "core/files.h"
 
 namespace tsp {
 

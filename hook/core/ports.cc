@@ -4,16 +4,11 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "tcp_splice_abi.h"
 
 namespace tsp {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
 
 std::uint16_t parse_port(std::string_view item) {
     const std::string shown(item);

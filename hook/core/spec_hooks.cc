@@ -1,15 +1,12 @@
 #include "core/spec_hooks.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 
 #include "core/annotations.h"
 #include "core/error.h"
-#include "core/fd.h"
-#include "core/oci_state.h"
+#include "core/files.h"
 
 namespace tsp {
 namespace {
@@ -29,16 +26,6 @@ bool add_to_stage(ordered_json& hooks, const char* stage, const std::string& pat
     const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
     list.push_back(ordered_json{{"path", path}, {"args", {base, stage}}});
     return true;
-}
-
-void write_all(int fd, const std::string& data, const std::string& path) {
-    std::size_t off = 0;
-    while (off < data.size()) {
-        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw Error(errno_message("cannot write " + path, errno));
-        off += static_cast<std::size_t>(n);
-    }
 }
 
 }  // namespace
@@ -70,20 +57,7 @@ bool add_splice_hooks_to_file(const std::string& path, const std::string& hook_p
 
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) throw Error(errno_message("cannot stat " + path, errno));
-    const std::string tmp = path + ".tcp-splice.tmp";
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777));
-    if (!fd) throw Error(errno_message("cannot create " + tmp, errno));
-    try {
-        if (::fchown(fd.get(), st.st_uid, st.st_gid) != 0 && errno != EPERM)
-            throw Error(errno_message("cannot chown " + tmp, errno));
-        write_all(fd.get(), spec.dump(), tmp);
-        if (::fsync(fd.get()) != 0) throw Error(errno_message("cannot sync " + tmp, errno));
-        if (::rename(tmp.c_str(), path.c_str()) != 0)
-            throw Error(errno_message("cannot replace " + path, errno));
-    } catch (...) {
-        ::unlink(tmp.c_str());
-        throw;
-    }
+    write_file_atomic(path, spec.dump(), st.st_mode & 07777, st.st_uid, st.st_gid);
     return true;
 }
 

@@ -16,6 +16,7 @@
 #include "core/confine.h"
 #include "core/container_attach.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/oci_state.h"
 #include "ocihook/cli.h"
