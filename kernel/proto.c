@@ -150,6 +150,16 @@ static bool tsp_rx_avail(const struct sock *sk, const struct tsp_sock *ts)
 	return rx && tsp_ring_used(rx);
 }
 
+/* Why a sender or receiver with nothing to do must not sleep, or 0. */
+static int tsp_wait_error(long timeo)
+{
+	if (!timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(timeo);
+	return 0;
+}
+
 /*
  * The consumer freed space in end @side's send ring: wake that sender if it
  * said it waits. Pairs with the barrier in tsp_sendmsg() after it sets
@@ -265,14 +275,9 @@ static int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 				err = -ENOTCONN;
 			break;
 		}
-		if (!timeo) {
-			err = -EAGAIN;
+		err = tsp_wait_error(timeo);
+		if (err)
 			break;
-		}
-		if (signal_pending(current)) {
-			err = sock_intr_errno(timeo);
-			break;
-		}
 		if (!spun && tsp_rx_ring(ts) && sk_can_busy_loop(sk)) {
 			release_sock(sk);
 			tsp_busy_wait(sk, ts);
@@ -352,14 +357,9 @@ static int tsp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (!tsp_ring_space(r)) {
 			if (sk->sk_socket)
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-			if (!timeo) {
-				err = -EAGAIN;
+			err = tsp_wait_error(timeo);
+			if (err)
 				break;
-			}
-			if (signal_pending(current)) {
-				err = sock_intr_errno(timeo);
-				break;
-			}
 			WRITE_ONCE(p->want_space[ts->side], 1);
 			/* Pairs with the barrier in tsp_space_freed(). */
 			smp_mb();
