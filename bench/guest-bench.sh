@@ -2,51 +2,49 @@
 # Benchmarks, run inside the guest by `tests/integration/run --bench`.
 # Every cell is measured in this one boot: baseline TCP, splice, and
 # splice + busy-poll (net.core.busy_read=50) one after the other, netperf
-# pinned with -T 0,1.
-# Writes one JSON record per cell to $TSP_OUT/bench.jsonl.
+# pinned with -T 0,1; the whole matrix is repeated TSP_BENCH_REPS times
+# (default 3) so the report can take medians.
+# Writes one JSON record per cell and repetition to $TSP_OUT/bench.jsonl.
 set -u
 OUT=$TSP_OUT/bench.jsonl
 : >"$OUT"
 CG=/sys/fs/cgroup/tsp-bench
 mkdir -p $CG
 SECS=${TSP_BENCH_SECS:-5}
+REPS=${TSP_BENCH_REPS:-3}
+REP=0
 DATA_PORT=12866
 REDIS_PORT=6379
 
-ip link add tsp-bbr type bridge && ip link set tsp-bbr up
-for n in a b; do
-	ip netns add tsp-b$n
-	ip link add tsp-b$n type veth peer name eth0 netns tsp-b$n
-	ip link set tsp-b$n master tsp-bbr up
-	ip -n tsp-b$n link set lo up
-	ip -n tsp-b$n link set eth0 up
-done
-ip -n tsp-ba addr add 10.80.0.1/24 dev eth0
-ip -n tsp-bb addr add 10.80.0.2/24 dev eth0
-
-# in_cg [NETNS] CMD...: run in the bench cgroup (and netns).
+source "$TSP_LIB/netns.sh"
+bridge_netns tsp-bbr 10.80.0 tsp-ba tsp-bb
+# in_cg NETNS|loopback CMD...: run in the bench cgroup (and netns).
 in_cg() {
-	if [ "$1" = loopback ]; then
-		shift
-		bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' $CG "$@"
-	else
-		local ns=$1
-		shift
-		bash -c 'echo $$ >"$0/cgroup.procs" && exec ip netns exec "$@"' $CG "$ns" "$@"
-	fi
+	local ns=$1
+	shift
+	[ "$ns" = loopback ] && ns=
+	run_in $CG $ns -- "$@"
 }
 
-# Busy CPU percent of the whole guest between two /proc/stat samples.
-cpu_sample() { awk '/^cpu / { print $2+$3+$4+$6+$7+$8, $5 }' /proc/stat; }
+# /proc/stat sample: busy and idle jiffies of the whole guest, context
+# switches, and the time in ns.
+cpu_sample() {
+	awk '/^cpu / { b = $2+$3+$4+$6+$7+$8; i = $5 } /^ctxt / { c = $2 }
+		END { print b, i, c }' /proc/stat
+	date +%s%N
+}
+# Busy percent and context switches per second between two samples.
 cpu_busy() { # BEFORE AFTER
 	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
-		busy = y[1] - x[1]; idle = y[2] - x[2];
-		printf "%.1f", (busy + idle) ? 100 * busy / (busy + idle) : 0 }'
+		busy = y[1] - x[1]; idle = y[2] - x[2]; secs = (y[4] - x[4]) / 1e9;
+		printf "%.1f %.0f", (busy + idle) ? 100 * busy / (busy + idle) : 0,
+			secs > 0 ? (y[3] - x[3]) / secs : 0 }'
 }
 
-record() { # TEST SIZE PATH MODE VALUE UNIT CPU
-	printf '{"test":"%s","size":%s,"path":"%s","mode":"%s","value":%s,"unit":"%s","cpu_pct":%s}\n' \
-		"$@" >>"$OUT"
+record() { # TEST SIZE PATH MODE VALUE UNIT "CPU CTXT"
+	local cpu=${7% *} ctxt=${7#* }
+	printf '{"test":"%s","size":%s,"path":"%s","mode":"%s","value":%s,"unit":"%s","cpu_pct":%s,"ctxt_per_s":%s,"rep":%s}\n' \
+		"$1" "$2" "$3" "$4" "$5" "$6" "$cpu" "$ctxt" "$REP" >>"$OUT"
 	echo "$*"
 }
 
@@ -54,10 +52,10 @@ netperf_cell() { # MODE PATH HOST TEST SIZE
 	local mode=$1 path=$2 host=$3 test=$4 size=$5 ns=loopback args line before after
 	[ "$path" = netns ] && ns=tsp-ba
 	if [ "$test" = TCP_RR ]; then args="-r $size,$size"; else args="-m $size"; fi
-	before=$(cpu_sample)
+	before=$(cpu_sample | paste -sd' ')
 	line=$(in_cg $ns netperf -P 0 -H "$host" -t "$test" -l "$SECS" -T 0,1 -- -P ,$DATA_PORT $args \
 		-o THROUGHPUT,THROUGHPUT_UNITS 2>&1 | tail -n 1)
-	after=$(cpu_sample)
+	after=$(cpu_sample | paste -sd' ')
 	local value=${line%%,*} unit=${line#*,}
 	[[ "$value" =~ ^[0-9.]+$ ]] || { echo "netperf failed: $line"; value=0 unit=error; }
 	record "$test" "$size" "$path" "$mode" "$value" "$unit" "$(cpu_busy "$before" "$after")"
@@ -65,10 +63,10 @@ netperf_cell() { # MODE PATH HOST TEST SIZE
 
 redis_cell() { # MODE CONC
 	local mode=$1 conc=$2 line before after n=$((SECS * 4000))
-	before=$(cpu_sample)
+	before=$(cpu_sample | paste -sd' ')
 	line=$(in_cg tsp-ba redis-benchmark -h 10.80.0.2 -p $REDIS_PORT -t get -c "$conc" -n $n --csv 2>&1 |
 		awk -F'"' '$2 == "GET" { print $4 }')
-	after=$(cpu_sample)
+	after=$(cpu_sample | paste -sd' ')
 	[[ "$line" =~ ^[0-9.]+$ ]] || { echo "redis-benchmark failed"; line=0; }
 	record redis_get "$conc" netns "$mode" "$line" ops/s "$(cpu_busy "$before" "$after")"
 }
@@ -93,6 +91,7 @@ set_mode() {
 	esac
 }
 MODES="baseline splice splice+busy"
+for REP in $(seq "$REPS"); do
 for size in 1 64 1024 16384 65536; do
 	for path in loopback netns; do
 		host=127.0.0.1
@@ -114,6 +113,7 @@ for conc in 1 50; do
 		set_mode $mode
 		redis_cell $mode $conc
 	done
+done
 done
 cat /proc/net/tcp_splice
 set_mode baseline

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """report.py BENCH.jsonl OUTDIR: write OUTDIR/latest.json (the records) and
-OUTDIR/latest.md (one row per test, size and path; splice modes as ratios
-over the same run's baseline, with guest CPU use beside each value)."""
+OUTDIR/latest.md: one row per test, size and path with the median over the
+repetitions of each mode's value, and each splice mode as the median of its
+per-repetition ratios over that repetition's baseline (with their range).
+Guest CPU use and context switches per operation are medians too."""
 import json
+import statistics
 import sys
 from datetime import datetime, timezone
 
@@ -10,33 +13,66 @@ src, outdir = sys.argv[1], sys.argv[2]
 recs = [json.loads(l) for l in open(src) if l.strip()]
 json.dump(recs, open(f"{outdir}/latest.json", "w"), indent=1)
 
-modes = ["baseline", "splice", "splice+busy"]
+MODES = ["baseline", "splice", "splice+busy"]
+ORDER = {"TCP_RR": 0, "TCP_STREAM": 1, "redis_get": 2}
+
+
+def ops_per_s(r):
+    """Operations per second: transactions, sends, or requests."""
+    if r["test"] == "TCP_STREAM":
+        return r["value"] * 1e6 / 8 / r["size"]
+    return r["value"]
+
+
+def ctxt_per_op(r):
+    ops = ops_per_s(r)
+    return r.get("ctxt_per_s", 0) / ops if ops else 0
+
+
 rows = {}
 for r in recs:
-    rows.setdefault((r["test"], r["path"], r["size"]), {})[r["mode"]] = r
-order = {"TCP_RR": 0, "TCP_STREAM": 1, "redis_get": 2}
+    key = (r["test"], r["path"], r["size"])
+    rows.setdefault(key, {}).setdefault(r["mode"], {})[r.get("rep", 1)] = r
+
+reps = sorted({r.get("rep", 1) for r in recs})
 lines = [
     f"# tcp-splice benchmarks ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
     "",
-    "One guest boot (QEMU TCG, 2 vCPUs), every cell measured in that run; netperf pinned",
-    "`-T 0,1`. Absolute numbers are TCG numbers: read the ratios. CPU is the guest's busy",
-    "share during the cell. Size: bytes per request/response or per send; for redis, clients.",
+    f"One guest boot (QEMU TCG, 2 vCPUs), {len(reps)} repetition(s) of the whole matrix, the",
+    "three modes measured one after the other in every cell; netperf pinned `-T 0,1`.",
+    "Absolute numbers are TCG numbers: read the ratios. Values are medians over the",
+    "repetitions; a ratio is the median of the per-repetition ratios over that repetition's",
+    "baseline, with their range. cpu: the guest's busy share; cs/op: context switches per",
+    "transaction, send or request. Size: bytes per request/response or per send; for",
+    "redis, clients.",
     "",
-    "| test | path | size | unit | baseline (cpu) | splice (cpu) | ratio | splice+busy (cpu) | ratio |",
+    "| test | path | size | unit | baseline (cpu, cs/op) | splice (cpu, cs/op) | ratio [range] "
+    "| splice+busy (cpu, cs/op) | ratio [range] |",
     "|---|---|---|---|---|---|---|---|---|",
 ]
-for key in sorted(rows, key=lambda k: (order.get(k[0], 9), k[1], k[2])):
+for key in sorted(rows, key=lambda k: (ORDER.get(k[0], 9), k[1], k[2])):
     cells = rows[key]
-    base = cells.get("baseline", {}).get("value", 0)
-    out = [key[0], key[1], str(key[2]), cells[next(iter(cells))]["unit"]]
-    for m in modes:
-        c = cells.get(m)
-        if not c:
+    base = cells.get("baseline", {})
+    unit = next(iter(next(iter(cells.values())).values()))["unit"]
+    out = [key[0], key[1], str(key[2]), unit]
+    for m in MODES:
+        runs = cells.get(m)
+        if not runs:
             out += ["-"] if m == "baseline" else ["-", "-"]
             continue
-        out.append(f"{c['value']:,.0f} ({c['cpu_pct']:.0f}%)")
-        if m != "baseline":
-            out.append(f"{c['value'] / base:.2f}x" if base else "-")
+        med = statistics.median(r["value"] for r in runs.values())
+        cpu = statistics.median(r["cpu_pct"] for r in runs.values())
+        cs = statistics.median(ctxt_per_op(r) for r in runs.values())
+        out.append(f"{med:,.0f} ({cpu:.0f}%, {cs:.1f})")
+        if m == "baseline":
+            continue
+        ratios = [runs[i]["value"] / base[i]["value"] for i in runs
+                  if i in base and base[i]["value"]]
+        if ratios:
+            out.append(f"{statistics.median(ratios):.2f}x "
+                       f"[{min(ratios):.2f}-{max(ratios):.2f}]")
+        else:
+            out.append("-")
     lines.append("| " + " | ".join(out) + " |")
 open(f"{outdir}/latest.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))

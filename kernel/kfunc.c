@@ -29,7 +29,8 @@ __bpf_kfunc_start_defs();
  * Return: 0 when the socket was offered for pairing (it pairs now or when
  * the other end is offered), -EINVAL when called from another callback,
  * -EPROTONOSUPPORT when the socket is not a plain, full TCP socket
- * completing its handshake, -EALREADY when it was offered before, -ENOMEM.
+ * completing its handshake (or is in TCP_REPAIR mode), -EALREADY when it
+ * was offered before, -ENOMEM.
  */
 __bpf_kfunc int bpf_tcp_splice_pair(struct bpf_sock_ops_kern *skops)
 {
@@ -52,6 +53,11 @@ __bpf_kfunc int bpf_tcp_splice_pair(struct bpf_sock_ops_kern *skops)
 	if (!sk || !skops->is_fullsock || !sk_fullsock(sk) ||
 	    sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP ||
 	    !((1 << sk->sk_state) & allowed)) {
+		tsp_count(TSP_CNT_REFUSED_SOCK);
+		return -EPROTONOSUPPORT;
+	}
+	/* TCP_REPAIR sets sequence numbers at will: they prove nothing. */
+	if (tcp_sk(sk)->repair) {
 		tsp_count(TSP_CNT_REFUSED_SOCK);
 		return -EPROTONOSUPPORT;
 	}

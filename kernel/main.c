@@ -49,6 +49,61 @@ module_param_cb(ring_kbytes, &ring_kbytes_ops, &ring_kbytes, 0644);
 MODULE_PARM_DESC(ring_kbytes,
 		 "Per-direction ring size in KiB for new pairs, 4..16384, rounded up to a power of two (default 64)");
 
+static u32 ring_limit_mbytes = TSP_RING_LIMIT_MBYTES_DEF;
+
+u32 tsp_ring_limit_mbytes(void)
+{
+	return READ_ONCE(ring_limit_mbytes);
+}
+
+/*
+ * Every pair reserves both of its rings when it is made, whether or not
+ * they are allocated yet; a pair that would pass the limit is not made.
+ * The reservation is counted in KiB (ring sizes are whole KiB).
+ */
+bool tsp_ring_reserve(u32 bytes)
+{
+	s64 limit = (s64)tsp_ring_limit_mbytes() * 1024;
+	s64 kb = bytes / 1024;
+	atomic64_t *v = &tsp_counters[TSP_CNT_RING_RESERVED];
+
+	if (atomic64_add_return(kb, v) <= limit)
+		return true;
+	atomic64_sub(kb, v);
+	return false;
+}
+
+void tsp_ring_unreserve(u32 bytes)
+{
+	atomic64_sub(bytes / 1024, &tsp_counters[TSP_CNT_RING_RESERVED]);
+}
+
+static int ring_limit_set(const char *val, const struct kernel_param *kp)
+{
+	u32 mb;
+	int err;
+
+	err = kstrtou32(val, 0, &mb);
+	if (err)
+		return err;
+	if (mb < 1 || mb > TSP_RING_LIMIT_MBYTES_MAX) {
+		pr_err("ring_limit_mbytes=%u out of range [1, %u] MiB\n",
+		       mb, TSP_RING_LIMIT_MBYTES_MAX);
+		return -ERANGE;
+	}
+	WRITE_ONCE(*(u32 *)kp->arg, mb);
+	return 0;
+}
+
+static const struct kernel_param_ops ring_limit_ops = {
+	.set	= ring_limit_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(ring_limit_mbytes, &ring_limit_ops, &ring_limit_mbytes, 0644);
+MODULE_PARM_DESC(ring_limit_mbytes,
+		 "Total ring memory of all live pairs in MiB, 1..1048576 (default 512); pairs beyond it stay plain TCP");
+
 static int __init tsp_init(void)
 {
 	int err;

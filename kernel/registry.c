@@ -140,6 +140,7 @@ void tsp_pair_put(struct tsp_pair *p)
 	spin_unlock_bh(&tsp_pairs_lock);
 	tsp_ring_destroy(&p->ring[0]);
 	tsp_ring_destroy(&p->ring[1]);
+	tsp_ring_unreserve(2 * p->ring_bytes);
 	atomic64_dec(&tsp_counters[TSP_CNT_PAIRS_LIVE]);
 	kfree(p);
 }
@@ -153,8 +154,8 @@ int tsp_offer(struct sock *sk)
 {
 	struct tsp_sock *ts, *other;
 	struct tsp_pair *p;
-	bool paired = false;
-	u32 hash;
+	bool paired = false, found = false;
+	u32 hash, ring_bytes;
 
 	if (tsp_installed(sk))
 		return -EALREADY;
@@ -171,6 +172,7 @@ int tsp_offer(struct sock *sk)
 	}
 	tsp_key_of(sk, &ts->key);
 	hash = tsp_key_hash(&ts->key);
+	ring_bytes = tsp_ring_bytes();
 
 	spin_lock_bh(&tsp_reg_lock);
 	hash_for_each_possible(tsp_reg, other, node, hash) {
@@ -182,11 +184,17 @@ int tsp_offer(struct sock *sk)
 		}
 		hash_del(&other->node);
 		other->hashed = false;
+		found = true;
+		if (!tsp_ring_reserve(2 * ring_bytes)) {
+			/* Both ends stay plain TCP. */
+			tsp_count(TSP_CNT_REFUSED_LIMIT);
+			break;
+		}
 		refcount_set(&p->ref, 2);
 		spin_lock_init(&p->lock);
 		p->sk[0] = other->sk;
 		p->sk[1] = sk;
-		p->ring_bytes = tsp_ring_bytes();
+		p->ring_bytes = ring_bytes;
 		tsp_endpoint_of(other->sk, &p->end[0]);
 		tsp_endpoint_of(sk, &p->end[1]);
 		other->side = 0;
@@ -198,7 +206,7 @@ int tsp_offer(struct sock *sk)
 		paired = true;
 		break;
 	}
-	if (!paired) {
+	if (!found) {
 		hash_add(tsp_reg, &ts->node, hash);
 		ts->hashed = true;
 	}

@@ -22,11 +22,13 @@ static const char *const tsp_counter_names[TSP_CNT_MAX] = {
 	[TSP_CNT_REFUSED_NOMEM]		= "refused_nomem",
 	[TSP_CNT_REFUSED_SEQ]		= "refused_seq",
 	[TSP_CNT_REFUSED_RING]		= "refused_ring",
+	[TSP_CNT_REFUSED_LIMIT]		= "refused_limit",
 	[TSP_CNT_PAIRS_TOTAL]		= "pairs_total",
 	[TSP_CNT_PAIRS_LIVE]		= "pairs_live",
 	[TSP_CNT_SOCKS_LIVE]		= "socks_live",
 	[TSP_CNT_BYTES_RING]		= "bytes_ring",
 	[TSP_CNT_BYTES_STARTUP]		= "bytes_startup",
+	[TSP_CNT_RING_RESERVED]		= "ring_reserved_kbytes",
 };
 
 static int tsp_stats_show(struct seq_file *seq, void *v)
@@ -34,6 +36,7 @@ static int tsp_stats_show(struct seq_file *seq, void *v)
 	int i;
 
 	seq_printf(seq, "ring_kbytes %u\n", tsp_ring_bytes() / 1024);
+	seq_printf(seq, "ring_limit_mbytes %u\n", tsp_ring_limit_mbytes());
 	for (i = 0; i < TSP_CNT_MAX; i++)
 		seq_printf(seq, "%s %lld\n", tsp_counter_names[i],
 			   (long long)atomic64_read(&tsp_counters[i]));

@@ -22,6 +22,10 @@ struct sock;
 #define TSP_RING_KBYTES_MAX	16384U
 #define TSP_RING_KBYTES_DEF	64U
 
+/* ring_limit_mbytes bounds, MiB: all live pairs' rings together. */
+#define TSP_RING_LIMIT_MBYTES_DEF	512U
+#define TSP_RING_LIMIT_MBYTES_MAX	1048576U
+
 enum tsp_counter {
 	TSP_CNT_KFUNC_CALLS,	/* every call of bpf_tcp_splice_pair() */
 	TSP_CNT_KFUNC_ACCEPTED,	/* calls whose argument passed validation */
@@ -31,11 +35,13 @@ enum tsp_counter {
 	TSP_CNT_REFUSED_NOMEM,	/* no memory for the socket's state */
 	TSP_CNT_REFUSED_SEQ,	/* same 4-tuple, but not the other end */
 	TSP_CNT_REFUSED_RING,	/* no memory for a ring: stays TCP */
+	TSP_CNT_REFUSED_LIMIT,	/* ring_limit_mbytes reached: stays TCP */
 	TSP_CNT_PAIRS_TOTAL,	/* pairs made */
 	TSP_CNT_PAIRS_LIVE,	/* pairs not yet freed */
 	TSP_CNT_SOCKS_LIVE,	/* sockets carrying our proto */
 	TSP_CNT_BYTES_RING,	/* payload bytes moved through rings */
 	TSP_CNT_BYTES_STARTUP,	/* bytes read over TCP by paired receivers */
+	TSP_CNT_RING_RESERVED,	/* ring bytes reserved by live pairs */
 	TSP_CNT_MAX,
 };
 
@@ -100,6 +106,7 @@ struct tsp_sock {
 	struct tsp_pair *pair;		/* set once (release), by the pairer */
 	u8 side;			/* our index in @pair */
 	bool tx_refused;		/* ring allocation failed: TCP only */
+	bool detached;			/* disconnected: @pair no longer used */
 	bool hashed;			/* in the registry; registry lock */
 	struct hlist_node node;
 	struct tsp_key key;
@@ -119,9 +126,14 @@ void tsp_proto_init(void);
 bool tsp_plain_tcp(const struct sock *sk);
 struct tsp_sock *tsp_install(struct sock *sk);
 bool tsp_installed(const struct sock *sk);
+void tsp_ops_update(struct sock *sk);
 
 /* Per-direction ring size in bytes, read once when a pair is set up. */
 u32 tsp_ring_bytes(void);
+u32 tsp_ring_limit_mbytes(void);
+/* Reserve or return ring memory against ring_limit_mbytes. */
+bool tsp_ring_reserve(u32 bytes);
+void tsp_ring_unreserve(u32 bytes);
 
 int tsp_kfunc_register(void);
 

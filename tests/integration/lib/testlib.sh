@@ -61,13 +61,6 @@ mod_counter() {
 	awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' /proc/net/tcp_splice 2>/dev/null || echo 0
 }
 
-# Run CMD... inside cgroup-v2 directory DIR.
-in_cgroup() {
-	local dir=$1
-	shift
-	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$dir" "$@"
-}
-
 t_done() {
 	_tap "1..$T_N"
 	echo "suite: $T_N tests, $T_FAILED failed"

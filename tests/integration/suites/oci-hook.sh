@@ -6,6 +6,7 @@
 # and strict; the docker wrapper path; podman with hooks.d.
 # timeout: 1200
 source "$TSP_LIB/testlib.sh"
+source "$TSP_LIB/netns.sh"
 
 PIN=/sys/fs/bpf/tcp_splice
 STATE=/run/tcp-splice/containers
@@ -51,18 +52,7 @@ mkdir -p $ROOTFS/{usr,proc,dev,tmp,sys,t,etc,run}
 for d in bin lib lib64 sbin; do ln -sfn usr/$d $ROOTFS/$d; done
 
 # Two netns on a bridge, as container networks are.
-ip link add tsp-br0 type bridge && ip link set tsp-br0 up
-for n in a b c d; do
-	ip netns add tsp-$n
-	ip link add tsp-v$n type veth peer name eth0 netns tsp-$n
-	ip link set tsp-v$n master tsp-br0 up
-	ip -n tsp-$n link set lo up
-	ip -n tsp-$n link set eth0 up
-done
-ip -n tsp-a addr add 10.77.0.1/24 dev eth0
-ip -n tsp-b addr add 10.77.0.2/24 dev eth0
-ip -n tsp-c addr add 10.77.0.3/24 dev eth0
-ip -n tsp-d addr add 10.77.0.4/24 dev eth0
+bridge_netns tsp-br0 10.77.0 tsp-a tsp-b tsp-c tsp-d
 check "netns a reaches b over the bridge" ip netns exec tsp-b ping -c1 -W5 10.77.0.1
 
 # --- two annotated containers over veth+bridge ---
@@ -285,6 +275,5 @@ fi
 echo "--- syslog ---"
 cat $SYSLOG
 kill $SYSLOGD
-for n in a b c d; do ip netns del tsp-$n; done
-ip link del tsp-br0
+bridge_netns_del tsp-br0 tsp-a tsp-b tsp-c tsp-d
 t_done

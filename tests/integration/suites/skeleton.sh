@@ -4,6 +4,7 @@
 # precondition error leaving nothing half-done, gen_btf.sh-built module.
 # timeout: 600
 source "$TSP_LIB/testlib.sh"
+source "$TSP_LIB/netns.sh"
 
 CG=/sys/fs/cgroup/tsp-skel
 OUTSIDE=/sys/fs/cgroup/tsp-outside
@@ -11,7 +12,7 @@ PIN=/sys/fs/bpf/tcp_splice
 RING=/sys/module/tcp_splice/parameters/ring_kbytes
 mkdir -p "$CG" "$OUTSIDE"
 
-conn() { in_cgroup "$1" python3 "$TSP_LIB/conn.py" "$2" "$3"; }
+conn() { run_in "$1" -- python3 "$TSP_LIB/conn.py" "$2" "$3"; }
 calls() { mod_counter kfunc_accepted; }
 no_pins() { [ -z "$(find "$PIN" -mindepth 1 -not -type d 2>/dev/null)" ]; }
 

@@ -7,24 +7,12 @@
 # live pairs; 50 load/unload cycles; counters back to zero.
 # timeout: 1500
 source "$TSP_LIB/testlib.sh"
+source "$TSP_LIB/netns.sh"
 
 CG=/sys/fs/cgroup/tsp-stream
 OUT=/sys/fs/cgroup/tsp-stream-out
 mkdir -p $CG $OUT
 c() { mod_counter "$1"; }
-# run_in CGROUP [NETNS] -- CMD...: CMD in that cgroup (and netns).
-run_in() {
-	local cg=$1 ns=
-	shift
-	[ "$1" != -- ] && { ns=$1; shift; }
-	shift
-	# Join the cgroup first: ip netns exec remounts /sys for the netns.
-	if [ -n "$ns" ]; then
-		bash -c 'echo $$ >"$0/cgroup.procs" && exec ip netns exec "$@"' "$cg" "$ns" "$@"
-	else
-		bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-	fi
-}
 stream() { run_in $CG -- timeout 600 python3 "$TSP_LIB/stream.py" "$@"; }
 # check_wait NAME PID: the background job PID exited 0 (waited for here,
 # not in check's subshell, which cannot wait for our children).
@@ -80,16 +68,7 @@ check_eq "... 40 pairs made" $((p0 + 40)) "$(c pairs_total)"
 check "... freed" settle
 
 # --- two netns over veth+bridge ---
-ip link add tsp-br1 type bridge && ip link set tsp-br1 up
-for n in a b; do
-	ip netns add tsp-s$n
-	ip link add tsp-s$n type veth peer name eth0 netns tsp-s$n
-	ip link set tsp-s$n master tsp-br1 up
-	ip -n tsp-s$n link set lo up
-	ip -n tsp-s$n link set eth0 up
-done
-ip -n tsp-sa addr add 10.78.0.1/24 dev eth0
-ip -n tsp-sb addr add 10.78.0.2/24 dev eth0
+bridge_netns tsp-br1 10.78.0 tsp-sa tsp-sb
 p0=$(c pairs_total)
 run_in $CG tsp-sb -- timeout 600 python3 "$TSP_LIB/stream.py" --serve 10.78.0.2 7200 50 262144 1 \
 	>/tmp/ns-serve.out 2>&1 &
@@ -184,6 +163,6 @@ done
 check_eq "50 insmod/enable/stream/disable/rmmod cycles" 0 "$fails"
 insmod "$TSP_KO"
 
-for n in sa sb fa fb ga gb; do ip netns del tsp-$n; done
-ip link del tsp-br1
+for n in fa fb ga gb; do ip netns del tsp-$n; done
+bridge_netns_del tsp-br1 tsp-sa tsp-sb
 t_done

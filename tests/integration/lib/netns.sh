@@ -1,0 +1,43 @@
+# shellcheck shell=bash
+# Network namespaces on a Linux bridge, as containers on one host have
+# them, and running commands in a cgroup (and netns).
+
+# bridge_netns BRIDGE SUBNET NS...: a bridge, and per NS a network namespace
+# with lo up and eth0 at SUBNET.N/24 (N from 1, in argument order), a veth
+# whose host end "v-NS" is on the bridge.
+bridge_netns() {
+	local br=$1 net=$2 n=0 ns
+	shift 2
+	ip link add "$br" type bridge && ip link set "$br" up
+	for ns; do
+		n=$((n + 1))
+		ip netns add "$ns"
+		ip link add "v-$ns" type veth peer name eth0 netns "$ns"
+		ip link set "v-$ns" master "$br" up
+		ip -n "$ns" link set lo up
+		ip -n "$ns" link set eth0 up
+		ip -n "$ns" addr add "$net.$n/24" dev eth0
+	done
+}
+
+# bridge_netns_del BRIDGE NS...
+bridge_netns_del() {
+	local br=$1 ns
+	shift
+	for ns; do ip netns del "$ns"; done
+	ip link del "$br"
+}
+
+# run_in CGROUP [NETNS] -- CMD...: CMD in that cgroup-v2 directory (and
+# netns). The cgroup is joined first: ip netns exec remounts /sys.
+run_in() {
+	local cg=$1 ns=
+	shift
+	[ "$1" != -- ] && { ns=$1; shift; }
+	shift
+	if [ -n "$ns" ]; then
+		bash -c 'echo $$ >"$0/cgroup.procs" && exec ip netns exec "$@"' "$cg" "$ns" "$@"
+	else
+		bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+	fi
+}
