@@ -38,13 +38,20 @@ ctl: $(CMAKE_CACHE)
 tools: $(CMAKE_CACHE)
 	cmake --build $(BUILD) -j$(shell nproc)
 
-# libFuzzer target for the hook's parsers (clang only); tests/run-host runs it.
-FUZZ_SRCS := hook/fuzz/state_fuzz.cc $(addprefix hook/core/,oci_state.cc annotations.cc ports.cc error.cc cgroup_path.cc)
-$(BUILD)/fuzz/state_fuzz: $(FUZZ_SRCS) $(wildcard hook/core/*.h)
+# libFuzzer targets (clang only), run by tests/run-host: the hook's parsers
+# and the NRI plugin's frame decoders.
+FUZZ_CXX := clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ihook -Ibpf
+STATE_FUZZ_SRCS := hook/fuzz/state_fuzz.cc $(addprefix hook/core/,oci_state.cc annotations.cc ports.cc error.cc cgroup_path.cc files.cc)
+$(BUILD)/fuzz/state_fuzz: $(STATE_FUZZ_SRCS) $(wildcard hook/core/*.h)
 	@mkdir -p $(@D)
-	clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ihook -Ibpf -o $@ $(FUZZ_SRCS)
+	$(FUZZ_CXX) -o $@ $(STATE_FUZZ_SRCS)
 
-fuzz: $(BUILD)/fuzz/state_fuzz
+FRAME_FUZZ_SRCS := nri-plugin/fuzz/frame_fuzz.cc nri-plugin/wire.cc hook/core/error.cc
+$(BUILD)/fuzz/frame_fuzz: $(FRAME_FUZZ_SRCS) nri-plugin/wire.h
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) -Inri-plugin -o $@ $(FRAME_FUZZ_SRCS)
+
+fuzz: $(BUILD)/fuzz/state_fuzz $(BUILD)/fuzz/frame_fuzz
 
 deps:
 	tests/install-deps

@@ -37,8 +37,9 @@ cpu_sample() {
 cpu_busy() { # BEFORE AFTER
 	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
 		busy = y[1] - x[1]; idle = y[2] - x[2]; secs = (y[4] - x[4]) / 1e9;
-		printf "%.1f %.0f", (busy + idle) ? 100 * busy / (busy + idle) : 0,
-			secs > 0 ? (y[3] - x[3]) / secs : 0 }'
+		# Parenthesised: a bare ">" in printf arguments is a redirection.
+		printf "%.1f %.0f", ((busy + idle) ? 100 * busy / (busy + idle) : 0),
+			((secs > 0) ? (y[3] - x[3]) / secs : 0) }'
 }
 
 record() { # TEST SIZE PATH MODE VALUE UNIT "CPU CTXT"

@@ -22,20 +22,32 @@ u32 tsp_ring_bytes(void)
 	return READ_ONCE(ring_kbytes) * 1024;
 }
 
-/* Reject out-of-range values; store in-range ones rounded up to 2^n. */
+/* Parse @val for parameter @kp into @out; out-of-range values are refused. */
+static int tsp_param_u32(const char *val, const struct kernel_param *kp,
+			 u32 min, u32 max, const char *unit, u32 *out)
+{
+	int err = kstrtou32(val, 0, out);
+
+	if (err)
+		return err;
+	if (*out < min || *out > max) {
+		pr_err("%s=%u out of range [%u, %u] %s\n",
+		       kp->name, *out, min, max, unit);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/* In-range values are stored rounded up to 2^n. */
 static int ring_kbytes_set(const char *val, const struct kernel_param *kp)
 {
 	u32 kb;
 	int err;
 
-	err = kstrtou32(val, 0, &kb);
+	err = tsp_param_u32(val, kp, TSP_RING_KBYTES_MIN, TSP_RING_KBYTES_MAX,
+			    "KiB", &kb);
 	if (err)
 		return err;
-	if (kb < TSP_RING_KBYTES_MIN || kb > TSP_RING_KBYTES_MAX) {
-		pr_err("ring_kbytes=%u out of range [%u, %u] KiB\n",
-		       kb, TSP_RING_KBYTES_MIN, TSP_RING_KBYTES_MAX);
-		return -ERANGE;
-	}
 	WRITE_ONCE(*(u32 *)kp->arg, roundup_pow_of_two(kb));
 	return 0;
 }
@@ -83,14 +95,9 @@ static int ring_limit_set(const char *val, const struct kernel_param *kp)
 	u32 mb;
 	int err;
 
-	err = kstrtou32(val, 0, &mb);
+	err = tsp_param_u32(val, kp, 1, TSP_RING_LIMIT_MBYTES_MAX, "MiB", &mb);
 	if (err)
 		return err;
-	if (mb < 1 || mb > TSP_RING_LIMIT_MBYTES_MAX) {
-		pr_err("ring_limit_mbytes=%u out of range [1, %u] MiB\n",
-		       mb, TSP_RING_LIMIT_MBYTES_MAX);
-		return -ERANGE;
-	}
 	WRITE_ONCE(*(u32 *)kp->arg, mb);
 	return 0;
 }

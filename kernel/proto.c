@@ -604,13 +604,14 @@ static void tsp_close(struct sock *sk, long timeout)
 	struct tsp_ring *rx = tsp_rx_ring(ts);
 	struct proto *base = ts->base;
 
+	/* First, so the peer's next write goes to TCP, which resets. */
+	if (p)
+		tsp_leave(ts, p);
 	if (rx && tsp_ring_used(rx)) {
 		/* Unread ring bytes are unread data: reset, as TCP does. */
 		sock_set_flag(sk, SOCK_LINGER);
 		WRITE_ONCE(sk->sk_lingertime, 0);
 	}
-	if (p)
-		tsp_leave(ts, p);
 	/* May destroy @sk and free @ts. */
 	base->close(sk, timeout);
 }

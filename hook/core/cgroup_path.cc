@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/files.h"
 
 namespace tsp {
 namespace {
@@ -79,6 +80,27 @@ std::optional<std::string> cgroup_from_cgroups_path(std::string_view cp) {
     std::string out(cp);
     while (out.size() > 1 && out.back() == '/') out.pop_back();
     return out;
+}
+
+std::string container_cgroup_dir(const std::string& cgroup_root, std::optional<int> pid,
+                                 const std::function<std::string()>& cgroups_path) {
+    std::optional<std::string> rel;
+    if (pid && *pid > 0) {
+        try {
+            rel = cgroup_from_proc(read_file("/proc/" + std::to_string(*pid) + "/cgroup", 1 << 16));
+        } catch (const Error&) {
+        }
+    }
+    if (!rel) rel = cgroup_from_cgroups_path(cgroups_path());
+    if (!rel)
+        throw Error(
+            "cannot find the container's cgroup: no live pid and linux.cgroupsPath is "
+            "relative; attach while the container's process exists (createRuntime)");
+    if (*rel == "/" || rel->empty())
+        throw Error(
+            "the container runs in the root cgroup: refusing to attach host-wide "
+            "(use tcp-splice-ctl enable for that)");
+    return cgroup_root + *rel;
 }
 
 }  // namespace tsp

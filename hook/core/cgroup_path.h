@@ -3,6 +3,7 @@
 // linux.cgroupsPath in config.json (runc's systemd and cgroupfs forms).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,5 +23,12 @@ std::string expand_slice(std::string_view slice);
 // resolves against its own cgroup (use the pid instead). Throws Error on a
 // malformed systemd form.
 std::optional<std::string> cgroup_from_cgroups_path(std::string_view cgroups_path);
+
+// A container's cgroup-v2 directory under `cgroup_root` (the cgroup2 mount):
+// from /proc/<pid>/cgroup while `pid` lives, else from its cgroupsPath
+// (asked for only then). Never the root cgroup, which would apply a
+// container's policy host-wide. Throws Error saying what to do.
+std::string container_cgroup_dir(const std::string& cgroup_root, std::optional<int> pid,
+                                 const std::function<std::string()>& cgroups_path);
 
 }  // namespace tsp

@@ -103,7 +103,8 @@ private:
             return fail(id_, all);
         }
 
-        const std::string cgroup = find_cgroup(st, bundle_config);
+        const std::string cgroup = container_cgroup_dir(
+            paths_.cgroup_root, st.pid, [&] { return bundle_config().cgroups_path; });
         confine();
         require_module(paths_);
         require_bpffs(paths_);
@@ -112,35 +113,6 @@ private:
                   (res.already ? "already attached on " : "attached on ") + cgroup + " (" +
                   describe(req.policy) + ")");
         return 0;
-    }
-
-    // Never the root cgroup: that would apply the container's policy host-wide.
-    template <typename F>
-    std::string find_cgroup(const OciState& st, F& bundle_config) {
-        std::string dir = locate_cgroup(st, bundle_config);
-        if (dir == paths_.cgroup_root || dir == paths_.cgroup_root + "/")
-            throw Error(
-                "the container runs in the root cgroup: refusing to attach host-wide "
-                "(use tcp-splice-ctl enable for that)");
-        return dir;
-    }
-
-    template <typename F>
-    std::string locate_cgroup(const OciState& st, F& bundle_config) {
-        if (st.pid) {
-            try {
-                auto rel = cgroup_from_proc(
-                    read_file("/proc/" + std::to_string(*st.pid) + "/cgroup", 1 << 16));
-                if (rel) return paths_.cgroup_root + (*rel == "/" ? "" : *rel);
-            } catch (const Error&) {
-            }
-        }
-        auto rel = cgroup_from_cgroups_path(bundle_config().cgroups_path);
-        if (!rel)
-            throw Error(
-                "cannot find the container's cgroup: no live pid in the OCI state and "
-                "linux.cgroupsPath is relative; run the hook at createRuntime");
-        return paths_.cgroup_root + *rel;
     }
 
     int poststop() {

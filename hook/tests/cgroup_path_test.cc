@@ -1,8 +1,10 @@
 #include "core/cgroup_path.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "core/error.h"
+#include "core/files.h"
 
 namespace tsp {
 namespace {
@@ -54,6 +56,49 @@ TEST(CgroupPath, MalformedIsAnError) {
     for (const char* bad :
          {"a:b", "a:b:c:d", "system.slice:p:", "x.slice:p:..", "/a/../b", "bad:p:n"})
         EXPECT_THROW(cgroup_from_cgroups_path(bad), Error) << bad;
+}
+
+TEST(ContainerCgroupDir, FromCgroupsPathWhenNoPid) {
+    EXPECT_EQ(container_cgroup_dir("/sys/fs/cgroup", std::nullopt,
+                                   [] { return std::string("/kubepods/pod1/c1"); }),
+              "/sys/fs/cgroup/kubepods/pod1/c1");
+    EXPECT_EQ(container_cgroup_dir("/sys/fs/cgroup", std::nullopt,
+                                   [] { return std::string("app.slice:cri-containerd:c1"); }),
+              "/sys/fs/cgroup/app.slice/cri-containerd-c1.scope");
+}
+
+TEST(ContainerCgroupDir, FromThePidFirstAndCgroupsPathOnlyWhenNeeded) {
+    bool asked = false;
+    auto ask = [&] {
+        asked = true;
+        return std::string("/never");
+    };
+    auto mine = cgroup_from_proc(read_file("/proc/self/cgroup", 1 << 16));
+    ASSERT_TRUE(mine);
+    if (*mine == "/")  // a test run in the root cgroup: refused, not guessed
+        EXPECT_THROW(container_cgroup_dir("/cg", getpid(), ask), Error);
+    else
+        EXPECT_EQ(container_cgroup_dir("/cg", getpid(), ask), "/cg" + *mine);
+    EXPECT_FALSE(asked);
+    // A pid that does not exist: falls back to the cgroupsPath.
+    EXPECT_EQ(container_cgroup_dir("/cg", 0x3fffffff, [] { return std::string("/a/b"); }),
+              "/cg/a/b");
+}
+
+TEST(ContainerCgroupDir, RefusesRootAndRelative) {
+    try {
+        container_cgroup_dir("/cg", std::nullopt, [] { return std::string("/"); });
+        FAIL() << "root accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("root cgroup"), std::string::npos);
+    }
+    try {
+        container_cgroup_dir("/cg", std::nullopt, [] { return std::string("relative/c1"); });
+        FAIL() << "relative accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("cannot find the container's cgroup"),
+                  std::string::npos);
+    }
 }
 
 }  // namespace

@@ -61,6 +61,15 @@ mod_counter() {
 	awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' /proc/net/tcp_splice 2>/dev/null || echo 0
 }
 
+# Wait up to 10 s for the module's live pairs and sockets to reach 0.
+settle() {
+	for _ in $(seq 100); do
+		[ "$(mod_counter pairs_live)" = 0 ] && [ "$(mod_counter socks_live)" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 t_done() {
 	_tap "1..$T_N"
 	echo "suite: $T_N tests, $T_FAILED failed"

@@ -16,13 +16,6 @@ CG=/sys/fs/cgroup/tsp-sem
 OUT=/sys/fs/cgroup/tsp-sem-out
 mkdir -p $CG $OUT
 c() { mod_counter "$1"; }
-settle() { # wait for pairs_live and socks_live to reach 0
-	for _ in $(seq 100); do
-		[ "$(c pairs_live)" = 0 ] && [ "$(c socks_live)" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # cases MODE CGROUP [NETNS] -- [CASE...]: one TAP line per case reported by
 # semantics.py, and one that every case reported.

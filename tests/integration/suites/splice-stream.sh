@@ -20,13 +20,6 @@ check_wait() {
 	wait "$2"
 	check_eq "$1" 0 "$?"
 }
-settle() { # wait for pairs_live and socks_live to reach 0
-	for _ in $(seq 100); do
-		[ "$(c pairs_live)" = 0 ] && [ "$(c socks_live)" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 sysctl -qw net.ipv4.tcp_fastopen=0x207
 check "enable on $CG (any port)" tcp-splice-ctl enable --cgroup $CG

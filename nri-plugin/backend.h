@@ -1,0 +1,24 @@
+// The plugin's Backend on the real system: the core library's shared
+// program, per-container attachments and records (source "nri").
+#pragma once
+
+#include "core/paths.h"
+#include "plugin.h"
+
+namespace tsp::nri {
+
+class CoreBackend : public Backend {
+public:
+    explicit CoreBackend(Paths paths) : paths_(std::move(paths)) {}
+
+    bool attach(const std::string& id, const std::string& cgroup_dir,
+                const Policy& policy) override;
+    bool detach(const std::string& id) override;
+    std::vector<std::string> attached() override;
+    std::string cgroup_dir(std::uint32_t pid, const std::string& cgroups_path) override;
+
+private:
+    Paths paths_;
+};
+
+}  // namespace tsp::nri

@@ -1,0 +1,104 @@
+#include "bounded_backend.h"
+
+#include <future>
+#include <memory>
+
+namespace tsp::nri {
+
+BoundedBackend::BoundedBackend(Backend& inner, const Log& log, std::chrono::milliseconds budget)
+    : inner_(inner), log_(log), budget_(budget), worker_([this] { loop(); }) {}
+
+BoundedBackend::~BoundedBackend() {
+    {
+        std::lock_guard lk(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    worker_.join();
+}
+
+void BoundedBackend::loop() {
+    for (;;) {
+        std::function<void()> job;
+        {
+            std::unique_lock lk(mu_);
+            cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, nothing left
+            job = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        job();
+    }
+}
+
+bool BoundedBackend::run(std::function<bool()> work, std::function<void(const std::string&)> late) {
+    struct State {
+        std::promise<bool> done;
+        std::mutex mu;
+        bool abandoned = false;  // the caller stopped waiting
+    };
+    auto st = std::make_shared<State>();
+    auto result = st->done.get_future();
+    {
+        std::lock_guard lk(mu_);
+        queue_.push_back([st, work = std::move(work), late = std::move(late)] {
+            std::string outcome;
+            try {
+                bool v = work();
+                outcome = v ? "done" : "nothing to do";
+                st->done.set_value(v);
+            } catch (const Error& e) {
+                outcome = std::string("failed: ") + e.what();
+                st->done.set_exception(std::current_exception());
+            }
+            std::lock_guard lk(st->mu);
+            if (st->abandoned) late(outcome);
+        });
+    }
+    cv_.notify_one();
+    if (result.wait_for(budget_) == std::future_status::ready) return result.get();
+    std::lock_guard lk(st->mu);
+    if (result.wait_for(std::chrono::seconds(0)) == std::future_status::ready) return result.get();
+    st->abandoned = true;
+    throw Deferred("still working after " + std::to_string(budget_.count()) +
+                   " ms; finishing in the background");
+}
+
+bool BoundedBackend::attach(const std::string& id, const std::string& cgroup_dir,
+                            const Policy& policy) {
+    return run([=, this] { return inner_.attach(id, cgroup_dir, policy); },
+               [=, this](const std::string& outcome) {
+                   log_.info("container " + id.substr(0, 12) + ": background attach on " +
+                             cgroup_dir + " " + outcome);
+               });
+}
+
+bool BoundedBackend::detach(const std::string& id) {
+    return run([=, this] { return inner_.detach(id); },
+               [=, this](const std::string& outcome) {
+                   log_.info("container " + id.substr(0, 12) + ": background detach " + outcome);
+               });
+}
+
+std::vector<std::string> BoundedBackend::attached() {
+    // Behind any queued work, so it sees that work's records.
+    auto ids = std::make_shared<std::vector<std::string>>();
+    try {
+        run(
+            [ids, this] {
+                *ids = inner_.attached();
+                return true;
+            },
+            [](const std::string&) {});
+    } catch (const Deferred&) {
+        log_.warn("listing attachments is slow; skipping the stale-attachment check this time");
+        return {};
+    }
+    return *ids;
+}
+
+std::string BoundedBackend::cgroup_dir(std::uint32_t pid, const std::string& cgroups_path) {
+    return inner_.cgroup_dir(pid, cgroups_path);
+}
+
+}  // namespace tsp::nri

@@ -1,0 +1,53 @@
+// A Backend that runs another one's work on its own thread and waits for
+// it only so long: every request is answered well inside the runtime's
+// 2 s request timeout even when loading the program is slow. Work that
+// takes longer finishes in order in the background and logs its outcome.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "plugin.h"
+
+namespace tsp::nri {
+
+// Thrown when the work did not finish within the budget; it goes on.
+class Deferred : public Error {
+public:
+    using Error::Error;
+};
+
+class BoundedBackend : public Backend {
+public:
+    BoundedBackend(Backend& inner, const Log& log, std::chrono::milliseconds budget);
+    ~BoundedBackend() override;
+
+    bool attach(const std::string& id, const std::string& cgroup_dir,
+                const Policy& policy) override;
+    bool detach(const std::string& id) override;
+    std::vector<std::string> attached() override;
+    std::string cgroup_dir(std::uint32_t pid, const std::string& cgroups_path) override;
+
+private:
+    // Runs `work` on the worker; returns its result, rethrows its Error, or
+    // throws Deferred after the budget (then `late` reports the outcome).
+    bool run(std::function<bool()> work, std::function<void(const std::string&)> late);
+    void loop();
+
+    Backend& inner_;
+    const Log& log_;
+    std::chrono::milliseconds budget_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::function<void()>> queue_;
+    bool stop_ = false;
+    std::thread worker_;
+};
+
+}  // namespace tsp::nri

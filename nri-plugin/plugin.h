@@ -1,0 +1,83 @@
+// The NRI plugin service: decodes each ttrpc request for
+// nri.pkg.api.v1alpha1.Plugin, decides per container and answers. The
+// attach/detach work goes through a Backend, so this logic is testable
+// without a kernel; the real Backend uses the core library.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/annotations.h"
+#include "core/log.h"
+#include "core/policy.h"
+
+namespace nri::pkg::api::v1alpha1 {
+class Container;
+class PodSandbox;
+}  // namespace nri::pkg::api::v1alpha1
+
+namespace tsp::nri {
+
+inline constexpr std::string_view kPluginService = "nri.pkg.api.v1alpha1.Plugin";
+inline constexpr std::string_view kRuntimeService = "nri.pkg.api.v1alpha1.Runtime";
+
+// ttrpc status codes (google.rpc.Code) we answer with.
+enum class Code : int { Ok = 0, InvalidArgument = 3, FailedPrecondition = 9, Unimplemented = 12 };
+
+struct Reply {
+    Code code = Code::Ok;
+    std::string message;
+    std::string payload;  // serialized response message
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    // Attach on `cgroup_dir`; returns false when it was already attached so.
+    // Throws Error.
+    virtual bool attach(const std::string& id, const std::string& cgroup_dir,
+                        const Policy& policy) = 0;
+    // Returns false when the container had no attachment.
+    virtual bool detach(const std::string& id) = 0;
+    // Containers attached by this plugin (records with source "nri").
+    virtual std::vector<std::string> attached() = 0;
+    // The cgroup-v2 directory of a container; throws Error.
+    virtual std::string cgroup_dir(std::uint32_t pid, const std::string& cgroups_path) = 0;
+};
+
+class Plugin {
+public:
+    Plugin(Backend& backend, const Log& log, bool strict_default)
+        : backend_(backend), log_(log), strict_default_(strict_default) {}
+
+    Reply handle(std::string_view service, std::string_view method, std::string_view payload);
+
+    bool shutdown_requested() const { return shutdown_; }
+    bool configured() const { return configured_; }
+
+private:
+    Reply configure(std::string_view payload);
+    Reply synchronize(std::string_view payload);
+    Reply create_container(std::string_view payload);
+    Reply stop_container(std::string_view payload);
+    Reply state_change(std::string_view payload);
+    bool attach_one(const ::nri::pkg::api::v1alpha1::PodSandbox& pod,
+                    const ::nri::pkg::api::v1alpha1::Container& c);
+    void detach_one(const std::string& id, const char* why);
+
+    Backend& backend_;
+    const Log& log_;
+    bool strict_default_;
+    bool configured_ = false;
+    bool shutdown_ = false;
+    // Split Synchronize: the earlier parts' payloads, concatenated (parsing
+    // concatenated messages appends their repeated fields).
+    std::string sync_parts_;
+    // Container id -> pod id of what we attached, for the pod's stop/remove.
+    std::map<std::string, std::string> pod_of_;
+};
+
+}  // namespace tsp::nri

@@ -1,0 +1,39 @@
+// A Backend that records calls: the plugin's decisions without a kernel.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "plugin.h"
+
+namespace tsp::nri {
+
+struct FakeBackend : Backend {
+    std::map<std::string, std::string> attached_on;  // id -> cgroup
+    std::vector<std::string> detached;
+    std::string fail_attach;  // throw for this id
+
+    bool attach(const std::string& id, const std::string& cg, const Policy&) override {
+        if (id == fail_attach) throw Error("module not loaded: load tcp_splice.ko first");
+        bool fresh = !attached_on.count(id);
+        attached_on[id] = cg;
+        return fresh;
+    }
+    bool detach(const std::string& id) override {
+        detached.push_back(id);
+        return attached_on.erase(id) > 0;
+    }
+    std::vector<std::string> attached() override {
+        std::vector<std::string> ids;
+        for (const auto& [id, cg] : attached_on) ids.push_back(id);
+        return ids;
+    }
+    std::string cgroup_dir(std::uint32_t, const std::string& cgroups_path) override {
+        if (cgroups_path.empty()) throw Error("cannot find the container's cgroup");
+        return "/sys/fs/cgroup" + cgroups_path;
+    }
+};
+
+}  // namespace tsp::nri

@@ -1,0 +1,183 @@
+#include "plugin.h"
+
+#include <gtest/gtest.h>
+
+#include "events.h"
+#include "fake_backend.h"
+#include "nri_api.pb.h"
+
+namespace tsp::nri {
+namespace {
+namespace api = ::nri::pkg::api::v1alpha1;
+
+api::PodSandbox pod(const std::string& id, std::map<std::string, std::string> ann) {
+    api::PodSandbox p;
+    p.set_id(id);
+    p.set_name("pod-" + id);
+    p.set_namespace_("default");
+    for (auto& [k, v] : ann) (*p.mutable_annotations())[k] = v;
+    return p;
+}
+
+api::Container ctr(const std::string& id, const std::string& pod_id, const std::string& name,
+                   api::ContainerState st = api::CONTAINER_RUNNING) {
+    api::Container c;
+    c.set_id(id);
+    c.set_pod_sandbox_id(pod_id);
+    c.set_name(name);
+    c.set_state(st);
+    c.mutable_linux()->set_cgroups_path("/kubepods/" + id);
+    return c;
+}
+
+template <typename M>
+std::string bytes(const M& m) {
+    std::string s;
+    m.SerializeToString(&s);
+    return s;
+}
+
+struct PluginTest : ::testing::Test {
+    FakeBackend backend;
+    Log log{"tsp-nri-test", false};
+    Plugin plugin{backend, log, false};
+
+    Reply call(const std::string& method, const std::string& payload) {
+        return plugin.handle(kPluginService, method, payload);
+    }
+    Reply event(Event e, const api::PodSandbox& p, const api::Container* c = nullptr) {
+        api::StateChangeEvent ev;
+        ev.set_event(static_cast<api::Event>(static_cast<int>(e)));
+        *ev.mutable_pod() = p;
+        if (c) *ev.mutable_container() = *c;
+        return call("StateChange", bytes(ev));
+    }
+};
+
+TEST_F(PluginTest, ConfigureAnswersOurMask) {
+    api::ConfigureRequest req;
+    req.set_runtime_name("containerd");
+    Reply r = call("Configure", bytes(req));
+    ASSERT_EQ(r.code, Code::Ok);
+    api::ConfigureResponse resp;
+    ASSERT_TRUE(resp.ParseFromString(r.payload));
+    EXPECT_EQ(static_cast<std::uint32_t>(resp.events()), kEventMask);
+    EXPECT_TRUE(plugin.configured());
+}
+
+TEST_F(PluginTest, UnknownMethodsAndServicesAreUnimplemented) {
+    EXPECT_EQ(call("PostStartContainer", "").code, Code::Unimplemented);
+    EXPECT_EQ(call("StartContainer", "").code, Code::Unimplemented);
+    EXPECT_EQ(call("RunPodSandbox", "").code, Code::Unimplemented);
+    EXPECT_EQ(plugin.handle("some.Other", "Configure", "").code, Code::Unimplemented);
+}
+
+TEST_F(PluginTest, UndecodablePayloadIsInvalidArgument) {
+    EXPECT_EQ(call("Configure", "\xff\xff\xff").code, Code::InvalidArgument);
+    EXPECT_EQ(call("StateChange", "\x0a\xff").code, Code::InvalidArgument);
+}
+
+TEST_F(PluginTest, StartAttachesAnnotatedContainersOnly) {
+    auto p = pod("p1", {{"io.tcp-splice/ports", "6379"}});
+    auto c = ctr("c1", "p1", "redis");
+    EXPECT_EQ(event(Event::StartContainer, p, &c).code, Code::Ok);
+    EXPECT_EQ(backend.attached_on.at("c1"), "/sys/fs/cgroup/kubepods/c1");
+
+    auto q = pod("p2", {});
+    auto d = ctr("c2", "p2", "web");
+    event(Event::StartContainer, q, &d);
+    EXPECT_FALSE(backend.attached_on.count("c2"));
+}
+
+TEST_F(PluginTest, MalformedAnnotationNeverAttachesNorFails) {
+    auto p = pod("p1", {{"io.tcp-splice/ports", "70000"}});
+    auto c = ctr("c1", "p1", "app");
+    api::CreateContainerRequest cr;
+    *cr.mutable_pod() = p;
+    *cr.mutable_container() = c;
+    EXPECT_EQ(call("CreateContainer", bytes(cr)).code, Code::Ok);
+    EXPECT_EQ(event(Event::StartContainer, p, &c).code, Code::Ok);
+    EXPECT_TRUE(backend.attached_on.empty());
+}
+
+TEST_F(PluginTest, StrictMalformedAnnotationFailsCreation) {
+    auto p = pod("p1", {{"io.tcp-splice/ports", "abc"}, {"io.tcp-splice/strict", "true"}});
+    auto c = ctr("c1", "p1", "app");
+    api::CreateContainerRequest cr;
+    *cr.mutable_pod() = p;
+    *cr.mutable_container() = c;
+    Reply r = call("CreateContainer", bytes(cr));
+    EXPECT_EQ(r.code, Code::FailedPrecondition);
+    EXPECT_NE(r.message.find("default/pod-p1/app"), std::string::npos) << r.message;
+}
+
+TEST_F(PluginTest, AttachFailureIsLoggedNotReturned) {
+    backend.fail_attach = "c1";
+    auto p = pod("p1", {{"io.tcp-splice/ports", "*"}});
+    auto c = ctr("c1", "p1", "app");
+    EXPECT_EQ(event(Event::StartContainer, p, &c).code, Code::Ok);
+    EXPECT_TRUE(backend.attached_on.empty());
+}
+
+TEST_F(PluginTest, StopAndRemoveDetach) {
+    auto p = pod("p1", {{"io.tcp-splice/ports", "*"}});
+    auto c = ctr("c1", "p1", "app");
+    event(Event::StartContainer, p, &c);
+    api::StopContainerRequest sr;
+    *sr.mutable_pod() = p;
+    *sr.mutable_container() = c;
+    EXPECT_EQ(call("StopContainer", bytes(sr)).code, Code::Ok);
+    EXPECT_TRUE(backend.attached_on.empty());
+    EXPECT_EQ(event(Event::RemoveContainer, p, &c).code, Code::Ok);
+    EXPECT_EQ(backend.detached, (std::vector<std::string>{"c1", "c1"}));
+}
+
+TEST_F(PluginTest, PodRemovalDetachesItsContainersOnly) {
+    auto p = pod("p1", {{"io.tcp-splice/ports", "*"}});
+    auto q = pod("p2", {{"io.tcp-splice/ports", "*"}});
+    auto a = ctr("a", "p1", "x"), b = ctr("b", "p1", "y"), c = ctr("c", "p2", "z");
+    for (auto* k : {&a, &b}) event(Event::StartContainer, p, k);
+    event(Event::StartContainer, q, &c);
+    event(Event::RemovePodSandbox, p);
+    EXPECT_EQ(backend.attached(), (std::vector<std::string>{"c"}));
+}
+
+TEST_F(PluginTest, SynchronizeAttachesLiveAndRemovesStale) {
+    backend.attached_on["gone"] = "/sys/fs/cgroup/old";
+    api::SynchronizeRequest s;
+    *s.add_pods() = pod("p1", {{"io.tcp-splice/ports.container.app", "80"}});
+    *s.add_containers() = ctr("c1", "p1", "app");
+    *s.add_containers() = ctr("c2", "p1", "other");
+    *s.add_containers() = ctr("c3", "p1", "app", api::CONTAINER_STOPPED);
+    Reply r = call("Synchronize", bytes(s));
+    ASSERT_EQ(r.code, Code::Ok);
+    api::SynchronizeResponse resp;
+    ASSERT_TRUE(resp.ParseFromString(r.payload));
+    EXPECT_FALSE(resp.more());
+    EXPECT_EQ(backend.attached(), (std::vector<std::string>{"c1"}));
+}
+
+TEST_F(PluginTest, SplitSynchronizeWaitsForTheLastPart) {
+    api::SynchronizeRequest a;
+    *a.add_pods() = pod("p1", {{"io.tcp-splice/ports", "*"}});
+    a.set_more(true);
+    Reply r = call("Synchronize", bytes(a));
+    api::SynchronizeResponse resp;
+    ASSERT_TRUE(resp.ParseFromString(r.payload));
+    EXPECT_TRUE(resp.more());
+    EXPECT_TRUE(backend.attached_on.empty());
+    api::SynchronizeRequest b;
+    *b.add_containers() = ctr("c1", "p1", "app");
+    r = call("Synchronize", bytes(b));
+    ASSERT_TRUE(resp.ParseFromString(r.payload));
+    EXPECT_FALSE(resp.more());
+    EXPECT_EQ(backend.attached(), (std::vector<std::string>{"c1"}));
+}
+
+TEST_F(PluginTest, ShutdownIsNoted) {
+    EXPECT_EQ(call("Shutdown", "").code, Code::Ok);
+    EXPECT_TRUE(plugin.shutdown_requested());
+}
+
+}  // namespace
+}  // namespace tsp::nri
