@@ -5,7 +5,8 @@
 # per-container annotations), leaves unannotated ones alone, detaches on
 # stop/remove, reconnects and reconciles across containerd and plugin
 # restarts, fails strict pods with bad annotations, and a stopped or
-# crashed plugin never blocks pod creation.
+# crashed plugin never blocks pod creation; containerd launches it
+# pre-registered from its plugin_path (connection on fd 3).
 # timeout: 1500
 source "$TSP_LIB/testlib.sh"
 
@@ -202,15 +203,30 @@ H=$(pod tsp-h --annotation io.tcp-splice/ports=7005)
 HC=$(run_ctr "$H" tsp-h app --pod-annotation io.tcp-splice/ports=7005 --sh "sleep 1000")
 check "crashed plugin: the pod and its container still start" test -n "$H" -a -n "$HC"
 
-# --- Shutdown from containerd: the plugin exits cleanly ---
+# --- every pod gone: nothing left ---
 plugin_start
 check "plugin back" log_wait "synchronized:" $((n_sync + 3))
 for p in $B $C $D $E $G $H; do cri stopp "$p" >/dev/null 2>&1; cri rmp "$p" >/dev/null 2>&1; done
 check "every pod gone: no record left" sh -c "! ls $RECORDS/ 2>/dev/null | grep -q ."
+kill "$PLUGIN"
+wait "$PLUGIN"
+
+# --- pre-registered: containerd launches the plugin (connection on fd 3) ---
+install -m 0755 "$(command -v tcp-splice-nri)" $W/nri-plugins/60-tcp-splice
 ctd_stop
-for _ in $(seq 50); do kill -0 "$PLUGIN" 2>/dev/null || break; sleep 0.2; done
-kill "$PLUGIN" 2>/dev/null
-wait "$PLUGIN" 2>/dev/null
+ctd_start
+check_eq "containerd restarts with the plugin in its plugin_path" 0 "$?"
+# (The [s] keeps pgrep from matching a shell whose command line holds the pattern.)
+launched() { pgrep -f 'nri-plugin[s]/60-tcp-splice' >/dev/null; }
+check "... and launches it" launched
+I=$(pod tsp-i --annotation io.tcp-splice/ports=7006)
+IC=$(run_ctr "$I" tsp-i app --pod-annotation io.tcp-splice/ports=7006 --sh "sleep 1000")
+check "the launched plugin attaches an annotated container" has_record "$IC"
+cri stopp "$I" >/dev/null && cri rmp "$I" >/dev/null
+check "... and detaches it when the pod goes" no_record "$IC"
+ctd_stop
+for _ in $(seq 50); do launched || break; sleep 0.2; done
+check "containerd stopped: the launched plugin has exited" test -z "$(pgrep -f 'nri-plugin[s]/60-tcp-splice')"
 echo "--- plugin log ---"
 cat $W/plugin.log
 for f in /var/log/tsp-pods/*/*.log; do
