@@ -128,6 +128,18 @@ void tsp_ops_update(struct sock *sk)
 	tsp_ops_set(sk, false);
 }
 
+static bool tsp_peer_closed(const struct tsp_sock *ts, const struct tsp_pair *p)
+{
+	return READ_ONCE(p->closed[!ts->side]);
+}
+
+/* This end leaves the pair: the peer's sender falls back to TCP. */
+static void tsp_leave(struct tsp_sock *ts, struct tsp_pair *p)
+{
+	WRITE_ONCE(p->closed[ts->side], 1);
+	tsp_pair_wake(p, !ts->side, true);
+}
+
 /* TCP's destructor (tcp_cleanup_ulp()); the socket is going away. */
 static void tsp_sock_release(struct sock *sk)
 {
@@ -138,11 +150,10 @@ static void tsp_sock_release(struct sock *sk)
 	/* Pairs with the release in tsp_offer(); the registry lock orders it too. */
 	p = smp_load_acquire(&ts->pair);
 	if (p) {
-		WRITE_ONCE(p->closed[ts->side], 1);
 		spin_lock_bh(&p->lock);
 		p->sk[ts->side] = NULL;
 		spin_unlock_bh(&p->lock);
-		tsp_pair_wake(p, !ts->side, true);
+		tsp_leave(ts, p);
 		tsp_pair_put(p);
 	}
 	tsp_ops_set(sk, true);
@@ -195,6 +206,13 @@ static bool tsp_rx_avail(const struct sock *sk, const struct tsp_sock *ts)
 	return tsp_ring_used(rx);
 }
 
+/* A receiver has something to act on: the next byte, an error, or EOF. */
+static bool tsp_rx_wakeup(const struct sock *sk, const struct tsp_sock *ts)
+{
+	return tsp_rx_avail(sk, ts) || READ_ONCE(sk->sk_err) ||
+	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
 /* Why a sender or receiver with nothing to do must not sleep, or 0. */
 static int tsp_wait_error(long timeo)
 {
@@ -238,10 +256,8 @@ static void tsp_busy_wait(struct sock *sk, const struct tsp_sock *ts)
 #ifdef CONFIG_NET_RX_BUSY_POLL
 	unsigned long start = busy_loop_current_time();
 
-	while (!tsp_rx_avail(sk, ts) && !READ_ONCE(sk->sk_err) &&
-	       !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) &&
-	       !signal_pending(current) && !need_resched() &&
-	       !sk_busy_loop_timeout(sk, start))
+	while (!tsp_rx_wakeup(sk, ts) && !signal_pending(current) &&
+	       !need_resched() && !sk_busy_loop_timeout(sk, start))
 		cpu_relax();
 #endif
 }
@@ -272,7 +288,7 @@ static bool tsp_stream_memory_free(const struct sock *sk, int wake)
 	struct tsp_pair *p = tsp_pair_of(ts);
 
 	if (!p || ts->tx_refused || !tsp_ring_ready(&p->ring[ts->side]) ||
-	    READ_ONCE(p->closed[!ts->side]))
+	    tsp_peer_closed(ts, p))
 		return ts->base->stream_memory_free(sk, wake);
 	return tsp_ring_space(&p->ring[ts->side]) ||
 	       tsp_want_space(p, ts->side);
@@ -301,7 +317,7 @@ static int tsp_recv_tcp(struct sock *sk, struct tsp_sock *ts,
 	}
 	if ((u32)n < owed || (size_t)n == len)
 		return n;
-	more = tsp_ring_read(rx, &msg->msg_iter, len - n, 0, true);
+	more = tsp_ring_read(rx, &msg->msg_iter, len - n, true);
 	return more > 0 ? n + more : n;
 }
 
@@ -346,8 +362,7 @@ static int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 				break;
 			}
 		} else if (!owed && tsp_ring_used(rx)) {
-			n = tsp_ring_read(rx, &msg->msg_iter, len - copied, 0,
-					  peek);
+			n = tsp_ring_read(rx, &msg->msg_iter, len - copied, peek);
 			if (n < 0) {
 				err = n;
 				break;
@@ -385,10 +400,7 @@ static int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		}
 		/* On the wait queue only while asleep: writers wake sleepers. */
 		add_wait_queue(sk_sleep(sk), &wait);
-		sk_wait_event(sk, &timeo,
-			      tsp_rx_avail(sk, ts) || READ_ONCE(sk->sk_err) ||
-			      (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN),
-			      &wait);
+		sk_wait_event(sk, &timeo, tsp_rx_wakeup(sk, ts), &wait);
 		remove_wait_queue(sk_sleep(sk), &wait);
 	}
 	release_sock(sk);
@@ -436,11 +448,6 @@ static int tsp_tx_engage(struct sock *sk, struct tsp_sock *ts,
 	/* Pairs with the acquire in tsp_ring_ready(). */
 	smp_store_release(&r->ready, 1);
 	return 0;
-}
-
-static bool tsp_peer_closed(const struct tsp_sock *ts, const struct tsp_pair *p)
-{
-	return READ_ONCE(p->closed[!ts->side]);
 }
 
 /* Nobody reads our ring any more: let TCP answer as it would (RST). */
@@ -588,13 +595,6 @@ static int tsp_ioctl(struct sock *sk, int cmd, int *karg)
 	if (r)
 		*karg += tsp_ring_used(r);
 	return 0;
-}
-
-/* This end leaves the pair: the peer's sender falls back to TCP. */
-static void tsp_leave(struct tsp_sock *ts, struct tsp_pair *p)
-{
-	WRITE_ONCE(p->closed[ts->side], 1);
-	tsp_pair_wake(p, !ts->side, true);
 }
 
 static void tsp_close(struct sock *sk, long timeout)

@@ -30,58 +30,58 @@ void tsp_ring_destroy(struct tsp_ring *r)
 }
 
 /*
+ * Copy @want bytes between @iter and the ring starting at position @pos,
+ * wrapping at the end: into the ring when @in, else out of it. Returns the
+ * bytes copied; fewer than @want only on a fault.
+ */
+static size_t tsp_ring_copy(struct tsp_ring *r, u32 pos, size_t want,
+			    struct iov_iter *iter, bool in)
+{
+	size_t done = 0;
+
+	while (done < want) {
+		u32 off = (pos + done) & (r->size - 1);
+		size_t chunk = min_t(size_t, want - done, r->size - off);
+		size_t n = in ? copy_from_iter(r->buf + off, chunk, iter) :
+				copy_to_iter(r->buf + off, chunk, iter);
+
+		done += n;
+		if (n < chunk)
+			break;
+	}
+	return done;
+}
+
+/*
  * Copy up to @len bytes from @from. Returns the bytes copied, or -EFAULT
  * when none could be (a partial fault returns the part copied).
  */
 ssize_t tsp_ring_write(struct tsp_ring *r, struct iov_iter *from, size_t len)
 {
-	u32 head = r->head, mask = r->size - 1;
-	size_t want, done = 0;
+	size_t want = min_t(size_t, len, tsp_ring_space(r));
+	size_t done = tsp_ring_copy(r, r->head, want, from, true);
 
-	want = min_t(size_t, len, tsp_ring_space(r));
-	while (done < want) {
-		u32 off = (head + done) & mask;
-		size_t chunk = min_t(size_t, want - done, r->size - off);
-		size_t n = copy_from_iter(r->buf + off, chunk, from);
-
-		done += n;
-		if (n < chunk)
-			break;
-	}
 	if (!done)
 		return want ? -EFAULT : 0;
 	/* Pairs with the acquire of @head in tsp_ring_used(). */
-	smp_store_release(&r->head, head + done);
+	smp_store_release(&r->head, r->head + done);
 	return done;
 }
 
 /*
- * Copy up to @len bytes, starting @skip bytes past the tail, into @to. With
- * @peek the bytes stay in the ring. Returns the bytes copied, or -EFAULT
- * when none could be.
+ * Copy up to @len bytes from the tail into @to. With @peek the bytes stay
+ * in the ring. Returns the bytes copied, or -EFAULT when none could be.
  */
 ssize_t tsp_ring_read(struct tsp_ring *r, struct iov_iter *to, size_t len,
-		      u32 skip, bool peek)
+		      bool peek)
 {
-	u32 tail = r->tail, mask = r->size - 1, used = tsp_ring_used(r);
-	size_t want, done = 0;
+	size_t want = min_t(size_t, len, tsp_ring_used(r));
+	size_t done = tsp_ring_copy(r, r->tail, want, to, false);
 
-	if (skip >= used)
-		return 0;
-	want = min_t(size_t, len, used - skip);
-	while (done < want) {
-		u32 off = (tail + skip + done) & mask;
-		size_t chunk = min_t(size_t, want - done, r->size - off);
-		size_t n = copy_to_iter(r->buf + off, chunk, to);
-
-		done += n;
-		if (n < chunk)
-			break;
-	}
 	if (!done)
 		return want ? -EFAULT : 0;
 	if (!peek)
 		/* Pairs with the acquire of @tail in tsp_ring_space(). */
-		smp_store_release(&r->tail, tail + done);
+		smp_store_release(&r->tail, r->tail + done);
 	return done;
 }

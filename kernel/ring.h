@@ -56,6 +56,6 @@ static inline u32 tsp_ring_space(const struct tsp_ring *r)
 
 ssize_t tsp_ring_write(struct tsp_ring *r, struct iov_iter *from, size_t len);
 ssize_t tsp_ring_read(struct tsp_ring *r, struct iov_iter *to, size_t len,
-		      u32 skip, bool peek);
+		      bool peek);
 
 #endif /* _TCP_SPLICE_RING_H */
