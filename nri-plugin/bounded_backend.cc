@@ -3,6 +3,8 @@
 #include <future>
 #include <memory>
 
+#include "core/containers.h"
+
 namespace tsp::nri {
 
 BoundedBackend::BoundedBackend(Backend& inner, const Log& log, std::chrono::milliseconds budget)
@@ -68,15 +70,15 @@ bool BoundedBackend::attach(const std::string& id, const std::string& cgroup_dir
                             const Policy& policy) {
     return run([=, this] { return inner_.attach(id, cgroup_dir, policy); },
                [=, this](const std::string& outcome) {
-                   log_.info("container " + id.substr(0, 12) + ": background attach on " +
-                             cgroup_dir + " " + outcome);
+                   log_.info("container " + short_id(id) + ": background attach on " + cgroup_dir +
+                             " " + outcome);
                });
 }
 
 bool BoundedBackend::detach(const std::string& id) {
     return run([=, this] { return inner_.detach(id); },
                [=, this](const std::string& outcome) {
-                   log_.info("container " + id.substr(0, 12) + ": background detach " + outcome);
+                   log_.info("container " + short_id(id) + ": background detach " + outcome);
                });
 }
 

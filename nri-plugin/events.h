@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 namespace tsp::nri {
 
@@ -38,7 +37,5 @@ inline constexpr std::uint32_t kEventMask =
 
 // All events a runtime of NRI <= v0.8 accepts in a mask.
 inline constexpr std::uint32_t kValidOldMask = (1u << kLastOldEvent) - 1;
-
-std::string event_name(int e);
 
 }  // namespace tsp::nri

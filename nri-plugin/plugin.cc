@@ -5,6 +5,7 @@
 #include <set>
 
 #include "bounded_backend.h"
+#include "core/containers.h"
 #include "core/error.h"
 #include "events.h"
 #include "nri_api.pb.h"
@@ -13,8 +14,6 @@
 namespace tsp::nri {
 namespace api = ::nri::pkg::api::v1alpha1;
 namespace {
-
-std::string short_id(const std::string& id) { return id.substr(0, 12); }
 
 Annotations to_map(const google::protobuf::Map<std::string, std::string>& m) {
     return Annotations(m.begin(), m.end());

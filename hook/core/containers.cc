@@ -52,6 +52,8 @@ ContainerRecord from_json(const json& j) {
 
 }  // namespace
 
+std::string short_id(const std::string& container_id) { return container_id.substr(0, 12); }
+
 std::string attachment_name(const std::string& id) {
     const std::string direct = "ctr-" + id;
     if (Program::valid_name(direct)) return direct;

@@ -17,6 +17,9 @@ struct ContainerRecord {
     std::string source;      // "oci-hook", "nri", ...
 };
 
+// The first 12 characters of a container id, as runtimes print it.
+std::string short_id(const std::string& container_id);
+
 // "ctr-<id>" when the id is a valid link name, else "ctr-h<hash of id>".
 std::string attachment_name(const std::string& container_id);
 

@@ -39,8 +39,6 @@ void on_watchdog(int) {
     _exit(0);
 }
 
-std::string short_id(const std::string& id) { return id.substr(0, 12); }
-
 class Run {
 public:
     explicit Run(const Options& o) : o_(o), log_("tcp-splice-hook", o.to_stderr) {

@@ -22,10 +22,5 @@ TEST(Events, MaskIsValidForOldRuntimes) {
     EXPECT_NE(kEventMask, 0u);  // 0 would mean "every event"
 }
 
-TEST(Events, Names) {
-    EXPECT_EQ(event_name(5), "POST_CREATE_CONTAINER");
-    EXPECT_EQ(event_name(13), "EVENT_13");
-}
-
 }  // namespace
 }  // namespace tsp::nri
