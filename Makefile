@@ -7,6 +7,7 @@
 #   make fuzz            the libFuzzer target (clang)
 #   make test-guest      guest suites (tests/integration/run)
 #   make bench           guest benchmarks
+#   make soak            the attacks suite's churn for 200,000+ connections (long)
 #   make install         DESTDIR-aware: binaries, module, config
 BUILD    ?= build
 KVER     ?= $(shell uname -r)
@@ -68,6 +69,9 @@ test-guest:
 bench:
 	tests/integration/run --bench
 
+soak:
+	TSP_SOAK=1 tests/integration/run attacks
+
 install: tools
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 	@if [ -e kernel/tcp_splice.ko ]; then \
@@ -78,4 +82,4 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C kernel KDIR=$(KDIR) clean 2>/dev/null
 
-.PHONY: all module configure bpf ctl tools fuzz deps test test-host test-guest bench install clean
+.PHONY: all module configure bpf ctl tools fuzz deps test test-host test-guest bench soak install clean

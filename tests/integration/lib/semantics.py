@@ -365,6 +365,204 @@ def msg_peek_across_startup(c):
 msg_peek_across_startup.make = tfo_conn
 
 
+SO_PEEK_OFF = 42
+
+
+@case
+def peek_off_advances(c):
+    """SO_PEEK_OFF: each peek continues where the last one ended (passt)."""
+    c.c.sendall(b"abcdef")
+    until(lambda: ioctl_int(c.s, SIOCINQ) == 6, 5)
+    c.s.setsockopt(socket.SOL_SOCKET, SO_PEEK_OFF, 0)
+    a = c.s.recv(3, socket.MSG_PEEK)
+    b = c.s.recv(3, socket.MSG_PEEK)
+    expect((a, b) == (b"abc", b"def"), f"two 3-byte peeks gave {a!r}, {b!r}")
+    expect(c.s.getsockopt(socket.SOL_SOCKET, SO_PEEK_OFF) == 6, "peek offset not 6")
+    expect(c.s.recv(2) == b"ab", "read after the peeks")
+    expect(c.s.getsockopt(socket.SOL_SOCKET, SO_PEEK_OFF) == 4, "a read of 2 did not take "
+           "2 off the peek offset")
+    c.c.sendall(b"ghij")
+    until(lambda: ioctl_int(c.s, SIOCINQ) == 8, 5)
+    expect(c.s.recv(10, socket.MSG_PEEK) == b"ghij", "a peek past the old bytes")
+    expect(recv_exact(c.s, 8) == b"cdefghij", "the stream after peeking")
+    c.expect_ring()
+
+
+@case
+def peek_off_blocks_for_more(c):
+    """A peek at an offset beyond the data waits for data there."""
+    c.c.sendall(b"12345")
+    until(lambda: ioctl_int(c.s, SIOCINQ) == 5, 5)
+    c.s.setsockopt(socket.SOL_SOCKET, SO_PEEK_OFF, 5)
+    try:
+        c.s.recv(5, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        raise Fail("a non-blocking peek past the data returned")
+    except BlockingIOError:
+        pass
+    t = threading.Thread(target=lambda: (time.sleep(0.2), c.c.sendall(b"67")))
+    t.start()
+    c.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 5, 0))
+    got = c.s.recv(5, socket.MSG_PEEK)
+    t.join()
+    expect(got == b"67", f"the blocked peek at offset 5 gave {got!r}")
+    expect(recv_exact(c.s, 7) == b"1234567", "the stream after peeking")
+    c.expect_ring()
+
+
+@case
+def peek_off_across_startup(c):
+    """SO_PEEK_OFF across the startup bytes (TCP) and the ring."""
+    rest = pattern(5000, 1000)
+    c.c.sendall(rest)
+    until(lambda: ioctl_int(c.s, SIOCINQ) == 6000, 5)
+    want = pattern(1000) + rest
+    c.s.setsockopt(socket.SOL_SOCKET, SO_PEEK_OFF, 0)
+    parts = [c.s.recv(700, socket.MSG_PEEK) for _ in range(3)]
+    got = b"".join(parts)
+    expect(got == want[:len(got)] and len(got) >= 1400,
+           f"three peeks of 700 returned {[len(p) for p in parts]} bytes, not the stream")
+    rest_peek = c.s.recv(6000, socket.MSG_PEEK)
+    expect(got + rest_peek == want, "peeking on to the end did not give the stream")
+    expect(recv_exact(c.s, 6000) == want, "read after peek")
+    c.expect_ring()
+
+
+peek_off_across_startup.make = tfo_conn
+
+
+@case
+def msg_trunc_discards(c):
+    """recv(NULL, n, MSG_TRUNC) discards n bytes (TCP); with MSG_PEEK it only counts."""
+    c.c.sendall(b"0123456789")
+    until(lambda: ioctl_int(c.s, SIOCINQ) == 10, 5)
+    libc.recv.restype = ctypes.c_ssize_t
+    n = libc.recv(c.s.fileno(), None, ctypes.c_size_t(3),
+                  socket.MSG_TRUNC | socket.MSG_PEEK)
+    expect(n == 3, f"recv(NULL, 3, MSG_TRUNC|MSG_PEEK) returned {n} "
+           f"(errno {ctypes.get_errno()})")
+    n = libc.recv(c.s.fileno(), None, ctypes.c_size_t(5), socket.MSG_TRUNC)
+    expect(n == 5, f"recv(NULL, 5, MSG_TRUNC) returned {n} (errno {ctypes.get_errno()})")
+    expect(ioctl_int(c.s, SIOCINQ) == 5, f"SIOCINQ {ioctl_int(c.s, SIOCINQ)} after "
+           "discarding 5 of 10")
+    expect(c.s.recv(10) == b"56789", "the bytes after the discarded ones")
+    c.expect_ring()
+
+
+@case
+def listen_after_unspec(c):
+    """A socket that left its connection with connect(AF_UNSPEC) can listen."""
+    c.c.sendall(b"x")
+    expect(recv_exact(c.s, 1) == b"x", "wrong bytes")
+    c.expect_ring()
+    sa = struct.pack("H14x", socket.AF_UNSPEC)
+    expect(libc.connect(c.c.fileno(), sa, len(sa)) == 0,
+           f"connect(AF_UNSPEC) failed (errno {ctypes.get_errno()})")
+    c.c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    c.c.bind((HOST, 0))
+    c.c.listen(4)
+    cl = socket.create_connection(c.c.getsockname())
+    srv, _ = c.c.accept()
+    try:
+        cl.sendall(b"via the new listener")
+        expect(recv_exact(srv, 20) == b"via the new listener", "bytes through the new listener")
+        srv.sendall(b"ok")
+        expect(recv_exact(cl, 2) == b"ok", "reply through the new listener")
+    finally:
+        cl.close()
+        srv.close()
+
+
+@case
+def blocked_writer_unspec(c):
+    """One 64 MiB send() in progress while another thread calls
+    connect(AF_UNSPEC): the send ends as on TCP (a partial count or EPIPE)
+    and the old peer gets at most what was already on its way, then a reset."""
+    res, got = {}, [0]
+
+    def reader():
+        c.s.settimeout(20)
+        try:
+            while True:
+                b = c.s.recv(1 << 16)
+                if not b:
+                    res["peer"] = "eof"
+                    break
+                got[0] += len(b)
+                time.sleep(0.01)  # 6.4 MB/s: the 64 MiB send outlasts the test
+        except ConnectionResetError:
+            res["peer"] = "reset"
+        except OSError as e:
+            res["peer"] = type(e).__name__
+
+    def writer():
+        try:
+            res["sent"] = c.c.send(b"w" * (64 << 20))
+        except OSError as e:
+            res["sent"] = type(e).__name__
+
+    rt = threading.Thread(target=reader)
+    wt = threading.Thread(target=writer)
+    rt.start()
+    wt.start()
+    time.sleep(0.5)
+    at_disconnect = got[0]
+    sa = struct.pack("H14x", socket.AF_UNSPEC)
+    expect(libc.connect(c.c.fileno(), sa, len(sa)) == 0,
+           f"connect(AF_UNSPEC) failed (errno {ctypes.get_errno()})")
+    wt.join(10)
+    expect(not wt.is_alive(), "the blocked writer never returned")
+    rt.join(30)
+    expect(not rt.is_alive(), "the old peer's reader never saw the end")
+    after = got[0] - at_disconnect
+    print(f"# blocked_writer_unspec [{c.mode}]: send -> {res.get('sent')}, peer {res.get('peer')}"
+          f", {after} bytes reached the old peer after the disconnect")
+    expect(res.get("sent") != 64 << 20, "the whole 64 MiB went to a disconnected socket")
+    expect(after < 16 << 20, f"{after} bytes reached the old peer after the disconnect")
+    expect(res.get("peer") == "reset", f"the old peer saw {res.get('peer')}, not a reset")
+
+
+@case
+def epoll_out_low_water(c):
+    """EPOLLOUT comes back when a fair share of the space is free, not one
+    byte (TCP: a third of the buffer), so writers do not spin on tiny writes."""
+    ep = select.epoll()
+    ep.register(c.c.fileno(), select.EPOLLOUT | select.EPOLLET)
+    expect(ep.poll(1), "no initial EPOLLOUT")
+    c.c.sendall(b"y")
+    drain(c.s, 1)
+    n = 0
+    for _ in range(20):
+        n += fill(c.c)
+        if not ep.poll(0.3):
+            break
+    else:
+        raise Fail("EPOLLOUT edges kept coming while the reader did not read")
+    drain(c.s, 1)
+    ev = ep.poll(0.5)
+    expect(not ev, f"EPOLLOUT after the reader freed 1 byte of {n}")
+    drain(c.s, n - 1)
+    expect(ep.poll(5), "no EPOLLOUT edge after the reader drained")
+    ep.close()
+    c.expect_ring()
+
+
+@case
+def notsent_lowat(c):
+    """TCP_NOTSENT_LOWAT: writable only while fewer unsent (unread) bytes wait."""
+    c.c.setsockopt(socket.IPPROTO_TCP, 25, 4096)  # TCP_NOTSENT_LOWAT
+    c.c.sendall(b"z")
+    drain(c.s, 1)
+    c.c.sendall(b"q" * 32768)
+    time.sleep(0.2)
+    _, w, _ = select.select([], [c.c], [], 0.3)
+    if c.mode == "splice":
+        expect(not w, "writable with 32 KiB unread above a 4 KiB TCP_NOTSENT_LOWAT")
+    drain(c.s, 32768)
+    _, w, _ = select.select([], [c.c], [], 5)
+    expect(w, "not writable after the reader drained")
+    c.expect_ring()
+
+
 @case
 def msg_waitall(c):
     def writer():
@@ -826,6 +1024,13 @@ def corked_conn(mode):
 cork_before_pairing.make = corked_conn
 
 
+def _case_timeout(signum, frame):
+    raise Fail(f"no result after {CASE_SECS} s (hung?)")
+
+
+CASE_SECS = int(os.environ.get("TSP_CASE_TIMEOUT", "150"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mode", choices=("splice", "tcp"), default="tcp")
@@ -844,6 +1049,8 @@ def main():
             failed += 1
             continue
         c = None
+        signal.signal(signal.SIGALRM, _case_timeout)
+        signal.alarm(CASE_SECS)
         try:
             c = getattr(fn, "make", Conn)(a.mode)
             fn(c)
@@ -852,6 +1059,7 @@ def main():
             print(f"not ok {name}: {type(e).__name__}: {e}", flush=True)
             failed += 1
         finally:
+            signal.alarm(0)
             if c is not None:
                 c.close()
     sys.exit(1 if failed else 0)

@@ -4,9 +4,12 @@
 # image; tcp-splice-nri attaches annotated pods' containers (pod-level and
 # per-container annotations), leaves unannotated ones alone, detaches on
 # stop/remove, reconnects and reconciles across containerd and plugin
-# restarts, fails strict pods with bad annotations, and a stopped or
-# crashed plugin never blocks pod creation; containerd launches it
-# pre-registered from its plugin_path (connection on fd 3).
+# restarts (malformed record files next to good ones are skipped and
+# logged, never fatal, and one under a container's own name is replaced),
+# fails strict pods with bad annotations at creation and strict pods whose
+# attach fails at start, and a stopped or crashed plugin never blocks pod
+# creation; containerd launches it pre-registered from its plugin_path
+# (connection on fd 3).
 # timeout: 1500
 source "$TSP_LIB/testlib.sh"
 
@@ -157,18 +160,57 @@ check_fails "strict with a malformed annotation: container creation fails, namin
 	cri create "$E" app localhost/tsp-app:1 --pod-name tsp-e \
 	--pod-annotation io.tcp-splice/ports=abc --pod-annotation io.tcp-splice/strict=true --sh "sleep 1000"
 
+# --- strict and the attach fails (no bpffs: a tmpfs hides it): the start ---
+# --- fails with our reason in the CRI error; a non-strict container starts ---
+mount -t tmpfs tsp-no-bpffs /sys/fs/bpf
+K=$(pod tsp-k --annotation io.tcp-splice/ports=7008 --annotation io.tcp-splice/strict=true)
+KC=$(cri create "$K" app localhost/tsp-app:1 --pod-name tsp-k --pod-annotation io.tcp-splice/ports=7008 \
+	--pod-annotation io.tcp-splice/strict=true --sh "sleep 1000")
+check "strict, attach failing: the container is created" test -n "$KC"
+check_fails "... its start fails, the CRI error naming us and why" \
+	"tcp-splice: container tsp/tsp-k/app \(${KC:0:12}\): strict and not attached: no BPF filesystem" \
+	cri start "$KC"
+check "... and the plugin log says so" log_wait "tsp/tsp-k/app (${KC:0:12}): strict and not attached: .*failing its start"
+L=$(pod tsp-l --annotation io.tcp-splice/ports=7009)
+LC=$(run_ctr "$L" tsp-l app --pod-annotation io.tcp-splice/ports=7009 --sh "sleep 1000")
+check "non-strict, attach failing: the container still starts" test -n "$LC"
+check "... with one log line saying why" log_wait "tsp/tsp-l/app (${LC:0:12}): not attached: no BPF filesystem"
+umount /sys/fs/bpf
+check "... neither left a record or a link" no_record "$KC" "$LC"
+
 # --- stop and remove: detached ---
 check "stop pod A" cri stopp "$A"
 check "... both containers detached" no_record "$AS" "$AC"
 check "... remove pod A" cri rmp "$A"
 
-# --- containerd restarts under the plugin: it reconnects and resynchronizes ---
+# --- containerd restarts under the plugin: it reconnects and resynchronizes, ---
+# --- skipping (and logging) malformed records left next to the good ones ---
+mkdir -p $RECORDS
+echo '{"id":5}' >$RECORDS/ctr-junk-num.json
+echo '[]' >$RECORDS/ctr-junk-array.json
+echo '"x"' >$RECORDS/ctr-junk-string.json
+printf '{"id":"junk-cut","cgroup":"/sys' >$RECORDS/ctr-junk-cut.json
+mkdir -p $RECORDS/ctr-junk-dir.json
+head -c 100000 /dev/zero | tr '\0' ' ' >$RECORDS/ctr-junk-big.json
 n_sync=$(grep -c "synchronized:" $W/plugin.log)
 ctd_stop
 ctd_start
 check_eq "containerd restarts" 0 "$?"
 check "the plugin reconnected and synchronized again" log_wait "synchronized:" $((n_sync + 1))
+check "... malformed records: the plugin is still running" kill -0 "$PLUGIN"
+check "... and logged each one, naming the file" sh -c "
+	for f in num array string cut dir big; do
+		grep -q \"$RECORDS/ctr-junk-\$f.json.*skipped\" $W/plugin.log || exit 1
+	done"
 check "... the running attached container is still attached" has_record "$CC"
+J=$(pod tsp-j --annotation io.tcp-splice/ports=7007)
+JC=$(cri create "$J" app localhost/tsp-app:1 --pod-name tsp-j --pod-annotation io.tcp-splice/ports=7007 \
+	--sh "sleep 1000")
+echo '{"id":5}' >"$RECORDS/ctr-$JC.json"
+check "a malformed record under a new container's own name: it starts" cri start "$JC"
+check "... attached" has_record "$JC"
+check "... its record replaced by a good one" grep -q "\"id\":\"$JC\"" "$RECORDS/ctr-$JC.json"
+check "... and the plugin log says so" log_wait "container ${JC:0:12}: replaced a malformed record"
 F=$(pod tsp-f --annotation io.tcp-splice/ports=7003)
 FS=$(run_ctr "$F" tsp-f srv --pod-annotation io.tcp-splice/ports=7003 --sh "$(serve 7003)")
 FC=$(run_ctr "$F" tsp-f cli --pod-annotation io.tcp-splice/ports=7003 --sh "$(client 7003)")
@@ -206,7 +248,9 @@ check "crashed plugin: the pod and its container still start" test -n "$H" -a -n
 # --- every pod gone: nothing left ---
 plugin_start
 check "plugin back" log_wait "synchronized:" $((n_sync + 3))
-for p in $B $C $D $E $G $H; do cri stopp "$p" >/dev/null 2>&1; cri rmp "$p" >/dev/null 2>&1; done
+check "... still skipping the malformed records" log_wait "ctr-junk-num.json .*skipped" 3
+rm -rf $RECORDS/ctr-junk-*
+for p in $B $C $D $E $G $H $J $K $L; do cri stopp "$p" >/dev/null 2>&1; cri rmp "$p" >/dev/null 2>&1; done
 check "every pod gone: no record left" sh -c "! ls $RECORDS/ 2>/dev/null | grep -q ."
 kill "$PLUGIN"
 wait "$PLUGIN"

@@ -6,8 +6,9 @@
 # SO_RCVTIMEO/SO_SNDTIMEO, backpressure, readv/writev, sendmmsg/recvmmsg,
 # sendfile into and splice out of a socket, half-close, resets (unread data,
 # SO_LINGER 0), kill -9 of blocked readers and writers, options and
-# keepalive, SO_BUSY_POLL, connect(AF_UNSPEC) and reconnect, bytes corked
-# before pairing; then the ring memory limit and TCP_REPAIR sockets.
+# keepalive, SO_BUSY_POLL, connect(AF_UNSPEC) and reconnect, SO_PEEK_OFF,
+# MSG_TRUNC, listen() after AF_UNSPEC, EPOLLOUT's low-water mark, bytes
+# corked before pairing; then the ring memory limit and TCP_REPAIR sockets.
 # timeout: 1200
 source "$TSP_LIB/testlib.sh"
 source "$TSP_LIB/netns.sh"
@@ -25,7 +26,7 @@ cases() {
 	[ "$1" != -- ] && { ns=$1; shift; }
 	shift
 	if [ $# -gt 0 ]; then want=$#; else want=$(python3 "$TSP_LIB/semantics.py" --list | wc -l); fi
-	while IFS= read -r line; do
+	while read_case line; do
 		case $line in
 		"ok "*) n=$((n + 1)); t_ok "[$mode] ${line#ok }" ;;
 		"not ok "*)
@@ -69,9 +70,12 @@ done
 ip netns del tsp-cork
 check "... freed" settle
 
-# --- the ring memory limit: pairs beyond it stay TCP ---
+# --- the ring memory limit: rings beyond it leave their direction on TCP ---
+# Rings take memory when their sender first sends: 6 connections that each
+# send one way want 6 rings of 256 KiB; a 1 MiB limit holds 4.
 P=/sys/module/tcp_splice/parameters
 echo 256 >$P/ring_kbytes
+echo 100 >$P/ring_netns_share
 check "ring_limit_mbytes=1 accepted" sh -c "echo 1 >$P/ring_limit_mbytes"
 p0=$(c pairs_total) l0=$(c refused_limit)
 check "6 connections open at once with 256 KiB rings under a 1 MiB limit: all intact" \
@@ -82,33 +86,37 @@ from semantics import pattern, recv_exact
 lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen(8)
 cs = [socket.create_connection(lst.getsockname()) for _ in range(6)]
 ss = [lst.accept()[0] for _ in range(6)]
-print(open("/proc/net/tcp_splice_pairs").read())
 for i, (c, s) in enumerate(zip(cs, ss)):
     data = pattern(600000, i)
     t = threading.Thread(target=c.sendall, args=(data,)); t.start()
     assert recv_exact(s, len(data)) == data, i
     t.join()
+print(open("/proc/net/tcp_splice_pairs").read())
 PY
-check_eq "... two pairs made (2 x 2 x 256 KiB = 1 MiB)" $((p0 + 2)) "$(c pairs_total)"
-check_eq "... four refused at the limit, counted" $((l0 + 4)) "$(c refused_limit)"
+check_eq "... all six paired (idle pairs hold no ring memory)" $((p0 + 6)) "$(c pairs_total)"
+check_eq "... two rings refused at the limit, counted" $((l0 + 2)) "$(c refused_limit)"
 check "... freed" settle
 check_eq "... the reservation is returned" 0 "$(c ring_reserved_kbytes)"
 check_fails "ring_limit_mbytes=0 is refused" "error|out of range|Numerical result" \
 	sh -c "echo 0 >$P/ring_limit_mbytes"
 check "... and the kernel log says why" sh -c "dmesg | grep -q 'ring_limit_mbytes=0 out of range'"
+check_fails "ring_netns_share=0 is refused" "error|out of range|Numerical result" \
+	sh -c "echo 0 >$P/ring_netns_share"
 echo 512 >$P/ring_limit_mbytes
+echo 50 >$P/ring_netns_share
 echo 64 >$P/ring_kbytes
 
-# --- TCP_REPAIR sockets set their sequence numbers: never paired ---
-k0=$(c kfunc_calls) r0=$(c refused_sock) p0=$(c pairs_total)
-check "a TCP_REPAIR connect() in the cgroup reaches the kfunc" run_in $CG -- python3 -c '
+# --- TCP_REPAIR sockets set their sequence numbers: never offered ---
+# A repair-mode connect() skips the handshake: no SYN-ACK, so no token.
+n0=$(prog_counter peer_no_option) k0=$(c kfunc_calls) p0=$(c pairs_total)
+check "a TCP_REPAIR connect() in the cgroup" run_in $CG -- python3 -c '
 import socket
 s = socket.socket()
 s.setsockopt(socket.IPPROTO_TCP, 19, 1)  # TCP_REPAIR
 s.connect(("127.0.0.1", 7901))
 s.close()'
-check_eq "... called once" $((k0 + 1)) "$(c kfunc_calls)"
-check_eq "... and refused" $((r0 + 1)) "$(c refused_sock)"
+check_eq "... is not offered: no handshake token (counted)" $((n0 + 1)) "$(prog_counter peer_no_option)"
+check_eq "... the kfunc is not called" "$k0" "$(c kfunc_calls)"
 check_eq "... no pair" "$p0" "$(c pairs_total)"
 check "... freed" settle
 

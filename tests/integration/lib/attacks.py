@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""attacks.py --mode splice|tcp [CASE...] | --list
+
+Teardown orders and repair mode against a waiting or paired end: each case
+on fresh 127.0.0.1 connections with both ends in this process's cgroup,
+run on plain TCP (--mode tcp) and spliced (--mode splice). Prints "ok CASE"
+or "not ok CASE: why"; exits 1 if any failed.
+
+An end that is closing or disconnecting must leave the registry first: it
+never pairs afterwards, and nothing it leaves behind stalls the other end.
+"""
+import argparse
+import ctypes
+import errno
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from semantics import (Conn, Fail, counter, expect, pattern, recv_exact,  # noqa: E402
+                       recv_until_eof)
+
+TCP_REPAIR, TCP_REPAIR_QUEUE = 19, 20
+TCP_DEFER_ACCEPT = 9
+HOST = "127.0.0.1"
+libc = ctypes.CDLL(None, use_errno=True)
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def listener(defer=False):
+    lst = socket.socket()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if defer:
+        lst.setsockopt(socket.IPPROTO_TCP, TCP_DEFER_ACCEPT, 60)
+    lst.bind((HOST, 0))
+    lst.listen(64)
+    return lst
+
+
+def paired(mode, client_port):
+    """Is the client port in the live pair list (only ever in splice mode)?"""
+    c = Conn.__new__(Conn)
+    c.mode, c.cport = mode, client_port
+    return c.pair() is not None
+
+
+def write_until_error(sock, secs=5.0, chunk=4096):
+    """Bytes written before a write fails; Fail if none fails within secs."""
+    sock.setblocking(False)
+    n, end = 0, time.monotonic() + secs
+    while time.monotonic() < end:
+        try:
+            n += sock.send(b"w" * chunk)
+        except BlockingIOError:
+            time.sleep(0.005)
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            return n
+        time.sleep(0.001)
+    raise Fail(f"writes kept succeeding for {secs} s ({n} bytes) after the peer closed")
+
+
+def unspec(sock):
+    sa = struct.pack("H14x", socket.AF_UNSPEC)
+    rc = libc.connect(sock.fileno(), sa, len(sa))
+    expect(rc == 0, f"connect(AF_UNSPEC) failed (errno {ctypes.get_errno()})")
+
+
+@case
+def close_at_once_deferred(mode):
+    """A client that connects and closes at once, against TCP_DEFER_ACCEPT:
+    the server's child appears with the FIN, when the client end is already
+    closed. It must not pair with it, and the server's writes fail as on TCP."""
+    lst = listener(defer=True)
+    p0 = counter("pairs_total")
+    c = socket.create_connection(lst.getsockname())
+    port = c.getsockname()[1]
+    c.close()
+    lst.settimeout(10)
+    s, _ = lst.accept()
+    try:
+        expect(recv_until_eof(s, 5) == b"", "bytes from a client that sent none")
+        expect(not paired(mode, port), "the server's child paired with a closed end")
+        n = write_until_error(s)
+        print(f"# close_at_once_deferred [{mode}]: {n} bytes written before the error")
+        expect(counter("pairs_total") == p0, "a pair was made with a closed end")
+    finally:
+        s.close()
+        lst.close()
+
+
+@case
+def close_during_startup(mode):
+    """Connect, send startup bytes, close at once, 100 times: the server gets
+    every byte then EOF, and its writes fail, each within seconds."""
+    lst = listener(defer=True)
+    lst.settimeout(10)
+    try:
+        for i in range(100):
+            c = socket.create_connection(lst.getsockname())
+            c.sendall(pattern(100, i))
+            c.close()
+            s, _ = lst.accept()
+            try:
+                got = recv_until_eof(s, 5)
+                expect(got == pattern(100, i), f"round {i}: got {len(got)} of 100 bytes")
+                write_until_error(s)
+            finally:
+                s.close()
+    finally:
+        lst.close()
+
+
+@case
+def close_racing_passive(mode):
+    """Connect and close at once, 300 times, while the server end is being
+    set up: whatever the order, the server sees EOF and its writes fail."""
+    lst = listener()
+    lst.settimeout(10)
+    try:
+        for i in range(300):
+            c = socket.create_connection(lst.getsockname())
+            if i % 3 == 0:
+                time.sleep(0.0005 * (i % 7))
+            c.close()
+            s, _ = lst.accept()
+            try:
+                expect(recv_until_eof(s, 5) == b"", f"round {i}: bytes from nowhere")
+                write_until_error(s)
+            finally:
+                s.close()
+    finally:
+        lst.close()
+
+
+@case
+def disconnect_while_waiting(mode):
+    """connect(AF_UNSPEC) on an end still waiting for its peer: it leaves the
+    registry; connected anew, it is plain TCP and its stream intact."""
+    l1, l2 = listener(defer=True), listener()
+    c = socket.create_connection(l1.getsockname())
+    time.sleep(0.1)
+    unspec(c)
+    c.connect(l2.getsockname())
+    l2.settimeout(10)
+    s, _ = l2.accept()
+    try:
+        data = pattern(300000, 6)
+        t = threading.Thread(target=lambda: c.sendall(data))
+        t.start()
+        expect(recv_exact(s, len(data)) == data, "bytes on the new connection differ")
+        t.join()
+        s.sendall(b"back")
+        expect(recv_exact(c, 4) == b"back", "reply on the new connection")
+        expect(not paired(mode, c.getsockname()[1]), "a disconnected end was spliced again")
+    finally:
+        for x in (c, s, l1, l2):
+            x.close()
+
+
+@case
+def disconnect_racing_reader(mode):
+    """A reader blocked on a paired end while another thread disconnects it,
+    200 times: the reader returns, the peer sees the reset, nothing stalls."""
+    for i in range(200):
+        cn = Conn(mode)
+        try:
+            cn.c.sendall(b"x")
+            expect(recv_exact(cn.s, 1) == b"x", "wrong bytes")
+            cn.s.sendall(b"y")
+            expect(recv_exact(cn.c, 1) == b"y", "wrong bytes")
+            done = threading.Event()
+
+            def reader():
+                try:
+                    cn.c.recv(10)
+                except OSError:
+                    pass
+                done.set()
+
+            t = threading.Thread(target=reader)
+            t.start()
+            time.sleep(0.001 * (i % 5))
+            unspec(cn.c)
+            expect(done.wait(5), f"round {i}: the blocked reader never returned")
+            t.join()
+            cn.s.settimeout(5)
+            try:
+                while cn.s.recv(65536):
+                    pass
+            except ConnectionResetError:
+                pass
+            write_until_error(cn.s)
+        finally:
+            cn.close()
+
+
+@case
+def repair_on_paired(mode):
+    """TCP_REPAIR (checkpoint/restore) on a spliced end is refused with EBUSY
+    (its queues are partly in the ring); the connection keeps working."""
+    cn = Conn(mode)
+    try:
+        cn.c.sendall(b"before")
+        expect(recv_exact(cn.s, 6) == b"before", "wrong bytes")
+        cn.expect_ring()
+        try:
+            cn.c.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+            refused = None
+        except OSError as e:
+            refused = e.errno
+        if mode == "splice":
+            expect(refused == errno.EBUSY, f"TCP_REPAIR on a paired socket: errno {refused}, "
+                   "want EBUSY")
+        else:
+            expect(refused is None, f"TCP_REPAIR on plain TCP failed: errno {refused}")
+            cn.c.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, -1)
+        data = pattern(200000, 8)
+        t = threading.Thread(target=lambda: cn.c.sendall(data))
+        t.start()
+        expect(recv_exact(cn.s, len(data)) == data, "stream after the repair attempt")
+        t.join()
+        cn.s.sendall(b"after")
+        expect(recv_exact(cn.c, 5) == b"after", "reply after the repair attempt")
+    finally:
+        cn.close()
+
+
+@case
+def repair_on_waiting(mode):
+    """TCP_REPAIR on an end still waiting for its peer is allowed: it leaves
+    the registry for good and the connection goes on as plain TCP."""
+    lst = listener(defer=True)
+    c = socket.create_connection(lst.getsockname())
+    try:
+        time.sleep(0.1)
+        c.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+        c.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, 1)  # TCP_RECV_QUEUE
+        try:
+            got = c.recv(100, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            got = b""
+        expect(got == b"", f"repair-mode peek of an empty receive queue gave {got!r}")
+        # TCP_REPAIR_OFF_NO_WP: no window probe (which would end a deferred
+        # handshake on plain TCP too).
+        c.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, -1)
+        p0 = counter("pairs_total")
+        c.sendall(b"hello")
+        lst.settimeout(10)
+        s, _ = lst.accept()
+        try:
+            expect(recv_exact(s, 5) == b"hello", "wrong bytes")
+            s.sendall(b"world")
+            expect(recv_exact(c, 5) == b"world", "wrong bytes")
+            expect(counter("pairs_total") == p0, "an end that was in repair mode paired")
+        finally:
+            s.close()
+    finally:
+        c.close()
+        lst.close()
+
+
+def bpf_fixed_length_prog(n):
+    """A socket filter program returning @n: KCM's message parser (fixed size)."""
+    insns = struct.pack("<BBhi", 0xB7, 0, 0, n) + struct.pack("<BBhi", 0x95, 0, 0, 0)
+    lic = ctypes.create_string_buffer(b"GPL")
+    buf = ctypes.create_string_buffer(insns)
+    attr = ctypes.create_string_buffer(128)
+    struct.pack_into("<IIQQ", attr, 0, 1, 2, ctypes.addressof(buf), ctypes.addressof(lic))
+    libc.syscall.restype = ctypes.c_long
+    fd = libc.syscall(321, 5, attr, 128)  # bpf(BPF_PROG_LOAD)
+    expect(fd >= 0, f"BPF_PROG_LOAD failed (errno {ctypes.get_errno()})")
+    return fd
+
+
+@case
+def kcm_reads_through_read_sock(mode):
+    """An in-kernel reader of a user's socket (KCM, via strparser and the
+    socket's read_sock) gets the ring's bytes as TCP's, in order."""
+    cn = Conn(mode)
+    prog = bpf_fixed_length_prog(16)
+    kcm = socket.socket(41, socket.SOCK_DGRAM, 0)  # AF_KCM, KCMPROTO_CONNECTED
+    try:
+        cn.c.sendall(b"before the mux.\n")
+        expect(recv_exact(cn.s, 16) == b"before the mux.\n", "wrong bytes")
+        import fcntl
+        fcntl.ioctl(kcm.fileno(), 0x89E0, struct.pack("ii", cn.s.fileno(), prog))
+        msgs = [b"%015d\n" % i for i in range(40)]
+        t = threading.Thread(target=lambda: [cn.c.sendall(m) for m in msgs])
+        t.start()
+        kcm.settimeout(10)
+        got = [kcm.recv(64) for _ in msgs]
+        t.join()
+        expect(got == msgs, f"KCM got {got[:3]}..., not the 40 messages in order")
+        cn.expect_ring()
+    finally:
+        kcm.close()
+        os.close(prog)
+        cn.close()
+
+
+def _case_timeout(signum, frame):
+    raise Fail(f"no result after {CASE_SECS} s (hung?)")
+
+
+CASE_SECS = int(os.environ.get("TSP_CASE_TIMEOUT", "150"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", choices=("splice", "tcp"), default="tcp")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("cases", nargs="*")
+    a = ap.parse_args()
+    names = a.cases or list(CASES)
+    if a.list:
+        print("\n".join(names))
+        return
+    failed = 0
+    for name in names:
+        signal.signal(signal.SIGALRM, _case_timeout)
+        signal.alarm(CASE_SECS)
+        try:
+            CASES[name](a.mode)
+            print(f"ok {name}", flush=True)
+        except (Fail, OSError, ValueError) as e:
+            print(f"not ok {name}: {type(e).__name__}: {e}", flush=True)
+            failed += 1
+        finally:
+            signal.alarm(0)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
