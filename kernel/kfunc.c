@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcp_splice: the bpf_tcp_splice_pair() kfunc for BPF_PROG_TYPE_SOCK_OPS.
+ * tcp_splice: the kfuncs for BPF_PROG_TYPE_SOCK_OPS.
+ *
+ * The sock_ops program puts bpf_tcp_splice_token() in the active end's SYN,
+ * answers it with bpf_tcp_splice_synack_token() in the passive end's
+ * SYN-ACK (both as a TCP option), and offers each end with both tokens
+ * through bpf_tcp_splice_pair() from its ESTABLISHED callback.
  *
  * SOCK_OPS shares the kernel's cgroup kfunc hook with the other cgroup
- * program types, so the set carries a filter that admits SOCK_OPS only.
+ * program types, so the set carries a filter that admits SOCK_OPS only,
+ * and only programs loaded with full privileges (no delegated BPF token):
+ * the tokens a program passes are trusted.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -11,6 +18,7 @@
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 #include <linux/filter.h>
+#include <net/request_sock.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -19,65 +27,135 @@
 __bpf_kfunc_start_defs();
 
 /**
+ * bpf_tcp_splice_token - a fresh token for an active end's SYN
+ *
+ * Return: 64 random bits, never 0.
+ */
+__bpf_kfunc u64 bpf_tcp_splice_token(void)
+{
+	return tsp_token_new();
+}
+
+/**
+ * bpf_tcp_splice_synack_token - the token for the SYN-ACK being written
+ * @skops: kernel context of the calling sock_ops program, in
+ *	   BPF_SOCK_OPS_HDR_OPT_LEN_CB or BPF_SOCK_OPS_WRITE_HDR_OPT_CB of a
+ *	   SYN-ACK (its socket is the request socket)
+ * @syn_token: the token the SYN carried
+ *
+ * Return: the passive end's token, bound to @syn_token and to this
+ * connection's initial sequence number; 0 when not called for a SYN-ACK.
+ */
+__bpf_kfunc u64 bpf_tcp_splice_synack_token(struct bpf_sock_ops_kern *skops,
+					    u64 syn_token)
+{
+	struct sock *sk = skops->sk;
+
+	if ((skops->op != BPF_SOCK_OPS_HDR_OPT_LEN_CB &&
+	     skops->op != BPF_SOCK_OPS_WRITE_HDR_OPT_CB) ||
+	    !sk || sk->sk_state != TCP_NEW_SYN_RECV || !syn_token)
+		return 0;
+	return tsp_synack_token(syn_token, tcp_rsk(inet_reqsk(sk))->snt_isn);
+}
+
+/**
  * bpf_tcp_splice_pair - offer an established TCP socket for splicing
  * @skops: kernel context of the calling sock_ops program
  *	   (from bpf_cast_to_kern_ctx())
+ * @syn_token: the token of the connection's SYN
+ * @synack_token: the token of its SYN-ACK, on the active end (the passive
+ *	   end derives its own; pass 0)
  *
  * Must be called from BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB or
  * BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB on a full TCP socket.
  *
- * Return: 0 when the socket was offered for pairing (it pairs now or when
- * the other end is offered), -EINVAL when called from another callback,
- * -EPROTONOSUPPORT when the socket is not a plain, full TCP socket
- * completing its handshake (or is in TCP_REPAIR mode), -EALREADY when it
- * was offered before, -ENOMEM.
+ * Installs the module's proto on the socket and offers it to the registry.
+ *
+ * Return: 0 when the socket was offered (it pairs now or when the other end
+ * is offered), -EINVAL when called from another callback, -EPROTONOSUPPORT
+ * when the socket is not a plain, full TCP socket completing its handshake
+ * (or is in TCP_REPAIR mode, or a kernel socket), -ENOKEY without tokens,
+ * -EADDRINUSE when another end holds these tokens, -EALREADY when it was
+ * offered before, -ENOMEM.
  */
-__bpf_kfunc int bpf_tcp_splice_pair(struct bpf_sock_ops_kern *skops)
+__bpf_kfunc int bpf_tcp_splice_pair(struct bpf_sock_ops_kern *skops,
+				    u64 syn_token, u64 synack_token)
 {
 	struct sock *sk = skops->sk;
+	struct tsp_sock *ts;
+	struct tsp_key key;
+	bool active;
 	int allowed;
 
-	tsp_count(TSP_CNT_KFUNC_CALLS);
+	tsp_event(TSP_EV_KFUNC_CALLS);
 
 	if (skops->op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
 	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB) {
-		tsp_count(TSP_CNT_REFUSED_OP);
+		tsp_event(TSP_EV_REFUSED_OP);
 		return -EINVAL;
 	}
+	active = skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB;
 	/*
 	 * The passive callback runs just before the child socket leaves
 	 * TCP_SYN_RECV (tcp_rcv_state_process(), tcp_fastopen_create_child()).
 	 */
-	allowed = skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB ?
-		  TCPF_ESTABLISHED : TCPF_ESTABLISHED | TCPF_SYN_RECV;
+	allowed = active ? TCPF_ESTABLISHED : TCPF_ESTABLISHED | TCPF_SYN_RECV;
 	if (!sk || !skops->is_fullsock || !sk_fullsock(sk) ||
 	    sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP ||
-	    !((1 << sk->sk_state) & allowed)) {
-		tsp_count(TSP_CNT_REFUSED_SOCK);
+	    !((1 << sk->sk_state) & allowed) || tcp_sk(sk)->repair) {
+		tsp_event(TSP_EV_REFUSED_SOCK);
 		return -EPROTONOSUPPORT;
 	}
-	/* TCP_REPAIR sets sequence numbers at will: they prove nothing. */
-	if (tcp_sk(sk)->repair) {
-		tsp_count(TSP_CNT_REFUSED_SOCK);
+	/*
+	 * In-kernel users (NVMe/TCP, iSCSI, NFS, ...) read with read_sock and
+	 * their own callbacks, and block the I/O of a disk when a byte is late.
+	 */
+	if (sk->sk_kern_sock) {
+		tsp_event(TSP_EV_REFUSED_KERNEL);
 		return -EPROTONOSUPPORT;
 	}
+	if (!syn_token || (active && !synack_token)) {
+		tsp_event(TSP_EV_REFUSED_PROOF);
+		return -ENOKEY;
+	}
+	key.syn = syn_token;
+	/* The passive end's ISN: its SYN-ACK is all it has sent (snd_una - 1). */
+	key.synack = active ? synack_token :
+		     tsp_synack_token(syn_token, tcp_sk(sk)->snd_una - 1);
 
-	tsp_count(TSP_CNT_KFUNC_ACCEPTED);
-	return tsp_offer(sk);
+	tsp_event(TSP_EV_KFUNC_ACCEPTED);
+	if (tsp_installed(sk))
+		return -EALREADY;
+	if (!tsp_plain_tcp(sk)) {
+		tsp_event(TSP_EV_REFUSED_PROTO);
+		return -EPROTONOSUPPORT;
+	}
+	ts = tsp_install(sk);
+	if (!ts) {
+		tsp_event(TSP_EV_REFUSED_NOMEM);
+		return -ENOMEM;
+	}
+	ts->active = active;
+	ts->key = key;
+	return tsp_offer(ts);
 }
 
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(tsp_kfunc_ids)
+BTF_ID_FLAGS(func, bpf_tcp_splice_token)
+BTF_ID_FLAGS(func, bpf_tcp_splice_synack_token)
 BTF_ID_FLAGS(func, bpf_tcp_splice_pair)
 BTF_KFUNCS_END(tsp_kfunc_ids)
 
-/* Called for every kfunc of this module's set; refuse non-SOCK_OPS callers. */
+/* Called for every kfunc of this module's set. */
 static int tsp_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
 {
 	if (!btf_id_set8_contains(&tsp_kfunc_ids, kfunc_id))
 		return 0;
-	return prog->type == BPF_PROG_TYPE_SOCK_OPS ? 0 : -EACCES;
+	if (prog->type != BPF_PROG_TYPE_SOCK_OPS || prog->aux->token)
+		return -EACCES;
+	return 0;
 }
 
 static const struct btf_kfunc_id_set tsp_kfunc_set = {

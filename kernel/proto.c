@@ -1,37 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcp_splice: the per-socket proto whose sendmsg/recvmsg use the ring.
+ * tcp_splice: control. The per-socket proto and proto_ops tables, their
+ * installation and restoration, and the operations that end or change a
+ * connection (close, disconnect, repair mode); the data path is tx.c and
+ * rx.c.
  *
- * The tables are copies of tcp_prot and tcpv6_prot with our operations
- * on top, installed per socket by tsp_install() and restored by
- * tsp_sock_release() when TCP destroys the socket. Until both ends are
- * paired and the peer has engaged its ring, every byte still travels
- * over TCP, but the wait loops are ours, so a reader blocked before the
- * pairing wakes for ring data too.
+ * The tables are copies of tcp_prot/tcpv6_prot and inet(6)_stream_ops with
+ * our operations on top, installed per socket by tsp_install() and restored
+ * by tsp_sock_release() when TCP destroys the socket. The socket's
+ * proto_ops are swapped too (splice_read, read_sock: TCP serves them from
+ * its receive queue alone): from the kfunc for a connecting socket, from
+ * release_cb for an accepted child, which has no socket before accept()
+ * grafts one. Our proto_ops name this module as their owner, and the
+ * socket layer drops that reference only after the last of our code on a
+ * close has returned.
  *
- * Ordering: a sender engages its ring once, under its socket lock,
- * recording its write_seq as the ring's start_seq; the receiver reads
- * TCP bytes up to start_seq before any ring byte. FIN/RST travel over
- * TCP after the ring bytes written before them. An end that leaves (close,
- * disconnect) marks itself closed in the pair: the other end's sender
- * falls back to TCP, which answers as it would.
- *
- * The socket's proto_ops are swapped too (splice_read, which TCP serves
- * from its receive queue alone): from the kfunc for a connecting socket,
- * from release_cb for an accepted child, which has no socket before
- * accept() grafts one under the child's lock.
+ * An end that leaves (close, disconnect) first withdraws from the registry,
+ * so it can never be paired afterwards, then marks itself closed in its
+ * pair: the other end's sender falls back to TCP, which answers as it
+ * would.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <asm/ioctls.h>
-#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/net.h>
-#include <linux/sched/signal.h>
-#include <linux/skbuff.h>
 #include <linux/slab.h>
-#include <linux/sockios.h>
-#include <net/busy_poll.h>
 #include <net/inet_common.h>
 #include <net/inet_connection_sock.h>
 #include <net/ipv6.h>
@@ -39,7 +32,7 @@
 #include <net/tcp.h>
 #include <net/transp_v6.h>
 
-#include "tcp_splice.h"
+#include "tsp_sock.h"
 
 enum { TSP_PROT_V4, TSP_PROT_V6, TSP_PROT_NUM };
 
@@ -48,17 +41,19 @@ static struct proto_ops tsp_ops[TSP_PROT_NUM] __ro_after_init;
 static const struct proto_ops *tsp_ops_base[TSP_PROT_NUM];
 
 static void tsp_sock_release(struct sock *sk);
+static void tsp_clone(const struct request_sock *req, struct sock *newsk,
+		      const gfp_t priority);
 
+/*
+ * Not registered by name, so setsockopt(TCP_ULP) cannot install it without
+ * the rest of a socket's state: only the kfunc does.
+ */
 static struct tcp_ulp_ops tsp_ulp_ops = {
 	.name		= "tcp_splice",
 	.owner		= THIS_MODULE,
 	.release	= tsp_sock_release,
+	.clone		= tsp_clone,
 };
-
-static struct tsp_sock *tsp_sk(const struct sock *sk)
-{
-	return inet_csk(sk)->icsk_ulp_data;
-}
 
 bool tsp_installed(const struct sock *sk)
 {
@@ -72,7 +67,44 @@ bool tsp_plain_tcp(const struct sock *sk)
 
 	if (prot != &tcp_prot && prot != &tcpv6_prot)
 		return false;
-	return !inet_csk(sk)->icsk_ulp_ops && !rcu_access_pointer(sk->sk_user_data);
+	return !inet_csk(sk)->icsk_ulp_ops &&
+	       !rcu_access_pointer(__sk_user_data(sk));
+}
+
+static bool tsp_ours(const struct proto_ops *ops)
+{
+	return ops == &tsp_ops[TSP_PROT_V4] || ops == &tsp_ops[TSP_PROT_V6];
+}
+
+/*
+ * Point @sk's socket, if it has one yet, at our proto_ops, or back at the
+ * base ones when @restore; with @sk's lock (or its spinlock) held. Our ops
+ * hold a reference on this module while a socket uses them: the socket
+ * layer drops it when it releases the socket.
+ */
+static void tsp_ops_set(struct sock *sk, bool restore)
+{
+	struct socket *sock = sk->sk_socket;
+	const struct proto_ops *ops;
+	int i;
+
+	if (!sock)
+		return;
+	ops = READ_ONCE(sock->ops);
+	for (i = 0; i < TSP_PROT_NUM; i++) {
+		if (!restore && ops == tsp_ops_base[i]) {
+			__module_get(THIS_MODULE);
+			WRITE_ONCE(sock->ops, &tsp_ops[i]);
+		} else if (restore && ops == &tsp_ops[i]) {
+			WRITE_ONCE(sock->ops, tsp_ops_base[i]);
+			module_put(THIS_MODULE);
+		}
+	}
+}
+
+void tsp_ops_update(struct sock *sk)
+{
+	tsp_ops_set(sk, false);
 }
 
 /* With @sk's lock held; GFP_ATOMIC as the kfunc runs in softirq. */
@@ -92,49 +124,19 @@ struct tsp_sock *tsp_install(struct sock *sk)
 		kfree(ts);
 		return NULL;
 	}
+	spin_lock_init(&ts->lock);
 	ts->sk = sk;
 	ts->base = sk->sk_prot;
-	icsk->icsk_ulp_data = ts;
+	rcu_assign_pointer(icsk->icsk_ulp_data, ts);
 	icsk->icsk_ulp_ops = &tsp_ulp_ops;
 	WRITE_ONCE(sk->sk_prot, prot);
 	tsp_ops_update(sk);
-	tsp_count(TSP_CNT_SOCKS_LIVE);
+	tsp_gauge_add(TSP_GA_SOCKS_LIVE, 1);
 	return ts;
 }
 
-/*
- * Point @sk's socket, if it has one yet, at our proto_ops; or back at the
- * base ones when @restore. With @sk's lock (or its spinlock) held.
- */
-static void tsp_ops_set(struct sock *sk, bool restore)
-{
-	struct socket *sock = sk->sk_socket;
-	const struct proto_ops *ops;
-	int i;
-
-	if (!sock)
-		return;
-	ops = READ_ONCE(sock->ops);
-	for (i = 0; i < TSP_PROT_NUM; i++) {
-		if (!restore && ops == tsp_ops_base[i])
-			WRITE_ONCE(sock->ops, &tsp_ops[i]);
-		else if (restore && ops == &tsp_ops[i])
-			WRITE_ONCE(sock->ops, tsp_ops_base[i]);
-	}
-}
-
-void tsp_ops_update(struct sock *sk)
-{
-	tsp_ops_set(sk, false);
-}
-
-static bool tsp_peer_closed(const struct tsp_sock *ts, const struct tsp_pair *p)
-{
-	return READ_ONCE(p->closed[!ts->side]);
-}
-
 /* This end leaves the pair: the peer's sender falls back to TCP. */
-static void tsp_leave(struct tsp_sock *ts, struct tsp_pair *p)
+void tsp_leave(struct tsp_sock *ts, struct tsp_pair *p)
 {
 	WRITE_ONCE(p->closed[ts->side], 1);
 	tsp_pair_wake(p, !ts->side, true);
@@ -144,11 +146,8 @@ static void tsp_leave(struct tsp_sock *ts, struct tsp_pair *p)
 static void tsp_sock_release(struct sock *sk)
 {
 	struct tsp_sock *ts = tsp_sk(sk);
-	struct tsp_pair *p;
+	struct tsp_pair *p = tsp_withdraw(ts);
 
-	tsp_registry_remove(ts);
-	/* Pairs with the release in tsp_offer(); the registry lock orders it too. */
-	p = smp_load_acquire(&ts->pair);
 	if (p) {
 		spin_lock_bh(&p->lock);
 		p->sk[ts->side] = NULL;
@@ -158,479 +157,86 @@ static void tsp_sock_release(struct sock *sk)
 	}
 	tsp_ops_set(sk, true);
 	WRITE_ONCE(sk->sk_prot, ts->base);
-	inet_csk(sk)->icsk_ulp_data = NULL;
-	atomic64_dec(&tsp_counters[TSP_CNT_SOCKS_LIVE]);
+	RCU_INIT_POINTER(inet_csk(sk)->icsk_ulp_data, NULL);
+	tsp_gauge_add(TSP_GA_SOCKS_LIVE, -1);
+	/* Registry lookups may still hold it (tsp_join()). */
 	kfree_rcu(ts, rcu);
 }
 
-/* The pair this end uses: NULL before pairing and after a disconnect. */
-static struct tsp_pair *tsp_pair_of(const struct tsp_sock *ts)
-{
-	if (READ_ONCE(ts->detached))
-		return NULL;
-	/* Pairs with the release in tsp_offer(): the pair is initialised. */
-	return smp_load_acquire(&ts->pair);
-}
-
-/* The ring we consume, once the peer has engaged it; else NULL. */
-static struct tsp_ring *tsp_rx_ring(const struct tsp_sock *ts)
-{
-	struct tsp_pair *p = tsp_pair_of(ts);
-	struct tsp_ring *r;
-
-	if (!p)
-		return NULL;
-	r = &p->ring[!ts->side];
-	return tsp_ring_ready(r) ? r : NULL;
-}
-
-/* TCP bytes the peer sent before engaging its ring that we have not read. */
-static u32 tsp_tcp_owed(const struct sock *sk, const struct tsp_ring *rx)
-{
-	s32 owed;
-
-	if (!rx)
-		return U32_MAX;
-	owed = rx->start_seq - READ_ONCE(tcp_sk(sk)->copied_seq);
-	return owed > 0 ? owed : 0;
-}
-
-/* Is the next byte of the stream here? TCP's while owed, else the ring's. */
-static bool tsp_rx_avail(const struct sock *sk, const struct tsp_sock *ts)
-{
-	const struct tcp_sock *tp = tcp_sk(sk);
-	struct tsp_ring *rx = tsp_rx_ring(ts);
-
-	if (tsp_tcp_owed(sk, rx))
-		return READ_ONCE(tp->rcv_nxt) != READ_ONCE(tp->copied_seq);
-	return tsp_ring_used(rx);
-}
-
-/* A receiver has something to act on: the next byte, an error, or EOF. */
-static bool tsp_rx_wakeup(const struct sock *sk, const struct tsp_sock *ts)
-{
-	return tsp_rx_avail(sk, ts) || READ_ONCE(sk->sk_err) ||
-	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
-}
-
-/* Why a sender or receiver with nothing to do must not sleep, or 0. */
-static int tsp_wait_error(long timeo)
-{
-	if (!timeo)
-		return -EAGAIN;
-	if (signal_pending(current))
-		return sock_intr_errno(timeo);
-	return 0;
-}
-
 /*
- * The consumer freed space in end @side's send ring: wake that sender if it
- * said it waits. Pairs with the barrier in tsp_want_space(): either the
- * sender sees our tail or we see its flag.
+ * A child of a listening socket that carries our proto (one that left its
+ * connection and listens now): the child is plain TCP, with nothing of ours.
  */
-static void tsp_space_freed(struct tsp_pair *p, int side)
+static void tsp_clone(const struct request_sock *req, struct sock *newsk,
+		      const gfp_t priority)
 {
-	/* Order our tail store before reading the flag. */
-	smp_mb();
-	if (READ_ONCE(p->want_space[side])) {
-		WRITE_ONCE(p->want_space[side], 0);
-		tsp_pair_wake(p, side, true);
-	}
-}
+	struct inet_connection_sock *icsk = inet_csk(newsk);
+	struct tsp_sock *listener = tsp_sk(newsk);
 
-/* Our send ring is full: ask the reader to wake us; true if space came. */
-static bool tsp_want_space(struct tsp_pair *p, int side)
-{
-	WRITE_ONCE(p->want_space[side], 1);
-	/* Pairs with the barrier in tsp_space_freed(). */
-	smp_mb();
-	return tsp_ring_space(&p->ring[side]);
-}
-
-/*
- * Busy-poll the ring (net.core.busy_read or SO_BUSY_POLL) before
- * sleeping: loopback and veth have no NAPI to poll, the ring is the queue.
- */
-static void tsp_busy_wait(struct sock *sk, const struct tsp_sock *ts)
-{
-#ifdef CONFIG_NET_RX_BUSY_POLL
-	unsigned long start = busy_loop_current_time();
-
-	while (!tsp_rx_wakeup(sk, ts) && !signal_pending(current) &&
-	       !need_resched() && !sk_busy_loop_timeout(sk, start))
-		cpu_relax();
-#endif
-}
-
-/*
- * poll()'s EPOLLIN beyond TCP's queue: the ring holds at least SO_RCVLOWAT
- * bytes (at most a ring's worth, which the sender can always fill), and no
- * startup byte is still owed over TCP.
- */
-static bool tsp_sock_is_readable(struct sock *sk)
-{
-	struct tsp_ring *rx = tsp_rx_ring(tsp_sk(sk));
-	u32 lowat;
-
-	if (!rx || tsp_tcp_owed(sk, rx))
-		return false;
-	lowat = clamp_t(u32, READ_ONCE(sk->sk_rcvlowat), 1, rx->size);
-	return tsp_ring_used(rx) >= lowat;
-}
-
-/*
- * poll()'s EPOLLOUT and sk_stream_write_space(): once our ring carries
- * the data, its free space decides; a full ring asks for a wake-up.
- */
-static bool tsp_stream_memory_free(const struct sock *sk, int wake)
-{
-	struct tsp_sock *ts = tsp_sk(sk);
-	struct tsp_pair *p = tsp_pair_of(ts);
-
-	if (!p || ts->tx_refused || !tsp_ring_ready(&p->ring[ts->side]) ||
-	    tsp_peer_closed(ts, p))
-		return ts->base->stream_memory_free(sk, wake);
-	return tsp_ring_space(&p->ring[ts->side]) ||
-	       tsp_want_space(p, ts->side);
-}
-
-/*
- * TCP bytes up to the peer's start_seq, without waiting. With MSG_PEEK,
- * when all of them are here, the ring's bytes follow in the same call.
- */
-static int tsp_recv_tcp(struct sock *sk, struct tsp_sock *ts,
-			struct msghdr *msg, size_t len, u32 owed, int flags)
-{
-	struct tsp_ring *rx = tsp_rx_ring(ts);
-	size_t want = min_t(size_t, len, owed);
-	int n, more;
-
-	release_sock(sk);
-	n = ts->base->recvmsg(sk, msg, want,
-			      (flags | MSG_DONTWAIT) & ~MSG_WAITALL);
-	lock_sock(sk);
-	if (n <= 0 || !rx)
-		return n;
-	if (!(flags & MSG_PEEK)) {
-		tsp_count_add(TSP_CNT_BYTES_STARTUP, n);
-		return n;
-	}
-	if ((u32)n < owed || (size_t)n == len)
-		return n;
-	more = tsp_ring_read(rx, &msg->msg_iter, len - n, true);
-	return more > 0 ? n + more : n;
-}
-
-static int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
-		       int flags)
-{
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	struct tsp_sock *ts = tsp_sk(sk);
-	struct tcp_sock *tp = tcp_sk(sk);
-	bool peek = flags & MSG_PEEK;
-	int copied = 0, err = 0, target;
-	bool spun = false;
-	long timeo;
-
-	if (flags & (MSG_ERRQUEUE | MSG_OOB))
-		return ts->base->recvmsg(sk, msg, len, flags);
-
-	lock_sock(sk);
-	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
-	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
-	while (copied < len) {
-		struct tsp_ring *rx = tsp_rx_ring(ts);
-		u32 owed = tsp_tcp_owed(sk, rx);
-		int n;
-
-		if (owed && tp->rcv_nxt != tp->copied_seq) {
-			n = tsp_recv_tcp(sk, ts, msg, len - copied, owed, flags);
-			if (n > 0) {
-				copied += n;
-				if (peek)
-					break;
-				continue;
-			}
-			if (!n) {
-				/* EOF, unless the peer engaged its ring meanwhile. */
-				if (!rx && tsp_rx_ring(ts))
-					continue;
-				break;
-			}
-			if (n != -EAGAIN) {
-				err = n;
-				break;
-			}
-		} else if (!owed && tsp_ring_used(rx)) {
-			n = tsp_ring_read(rx, &msg->msg_iter, len - copied, peek);
-			if (n < 0) {
-				err = n;
-				break;
-			}
-			copied += n;
-			if (peek)
-				break;
-			tsp_count_add(TSP_CNT_BYTES_RING, n);
-			tsp_space_freed(tsp_pair_of(ts), !ts->side);
-			continue;
-		}
-
-		if (copied >= target)
-			break;
-		if (sk->sk_err) {
-			err = sock_error(sk);
-			break;
-		}
-		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
-			break;
-		if (sk->sk_state == TCP_CLOSE) {
-			if (!sock_flag(sk, SOCK_DONE))
-				err = -ENOTCONN;
-			break;
-		}
-		err = tsp_wait_error(timeo);
-		if (err)
-			break;
-		if (!spun && tsp_rx_ring(ts) && sk_can_busy_loop(sk)) {
-			release_sock(sk);
-			tsp_busy_wait(sk, ts);
-			lock_sock(sk);
-			spun = true;
-			continue;
-		}
-		/* On the wait queue only while asleep: writers wake sleepers. */
-		add_wait_queue(sk_sleep(sk), &wait);
-		sk_wait_event(sk, &timeo, tsp_rx_wakeup(sk, ts), &wait);
-		remove_wait_queue(sk_sleep(sk), &wait);
-	}
-	release_sock(sk);
-	return copied ? copied : err;
-}
-
-/*
- * Bytes queued but held back (TCP_CORK, MSG_MORE, Nagle) precede every
- * ring byte and the receiver waits for them: push them out, keeping the
- * socket's cork and Nagle settings. Drops and retakes the socket lock.
- */
-static void tsp_push_held(struct sock *sk)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-	u8 nonagle = tp->nonagle;
-
-	tp->nonagle |= TCP_NAGLE_OFF;
-	release_sock(sk);
-	tcp_sock_set_cork(sk, false);
-	lock_sock(sk);
-	tp->nonagle = nonagle;
-}
-
-/* Engage our ring: from here on every byte we send goes through it. */
-static int tsp_tx_engage(struct sock *sk, struct tsp_sock *ts,
-			 struct tsp_pair *p)
-{
-	struct tsp_ring *r = &p->ring[ts->side];
-	struct tcp_sock *tp = tcp_sk(sk);
-	int err;
-
-	if (tp->write_seq != tp->snd_nxt) {
-		tsp_push_held(sk);
-		/* Another sender on this socket may have engaged meanwhile. */
-		if (tsp_ring_ready(r))
-			return 0;
-	}
-	err = tsp_ring_init(r, p->ring_bytes);
-	if (err) {
-		ts->tx_refused = true;
-		tsp_count(TSP_CNT_REFUSED_RING);
-		return err;
-	}
-	r->start_seq = tp->write_seq;
-	/* Pairs with the acquire in tsp_ring_ready(). */
-	smp_store_release(&r->ready, 1);
-	return 0;
-}
-
-/* Nobody reads our ring any more: let TCP answer as it would (RST). */
-static int tsp_send_tcp(struct sock *sk, struct tsp_sock *ts,
-			struct msghdr *msg, size_t copied)
-{
-	int n = ts->base->sendmsg(sk, msg, msg_data_left(msg));
-
-	if (n > 0)
-		return copied + n;
-	return copied ? copied : n;
-}
-
-/*
- * MSG_ZEROCOPY with SO_ZEROCOPY: the ring copies, so the send completes at
- * once and is reported as copied (SO_EE_CODE_ZEROCOPY_COPIED), as TCP
- * reports it over loopback. With the socket lock held (sk_zckey).
- */
-static struct ubuf_info *tsp_zc_begin(struct sock *sk, struct msghdr *msg,
-				      size_t size)
-{
-	struct ubuf_info *uarg;
-
-	if (!(msg->msg_flags & MSG_ZEROCOPY) || !size || msg->msg_ubuf ||
-	    !sock_flag(sk, SOCK_ZEROCOPY))
-		return NULL;
-	uarg = msg_zerocopy_realloc(sk, size, NULL, false);
-	if (!uarg)
-		return ERR_PTR(-ENOBUFS);
-	uarg_to_msgzc(uarg)->zerocopy = 0;
-	return uarg;
-}
-
-/* Queue the completion, or take back the id when nothing was sent. */
-static void tsp_zc_end(struct ubuf_info *uarg, size_t copied)
-{
-	if (!uarg)
-		return;
-	if (copied)
-		net_zcopy_put(uarg);
-	else
-		net_zcopy_put_abort(uarg, true);
-}
-
-static int tsp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
-{
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	struct tsp_sock *ts = tsp_sk(sk);
-	struct ubuf_info *uarg;
-	struct tsp_pair *p;
-	size_t copied = 0;
-	struct tsp_ring *r;
-	int err = 0, n;
-	long timeo;
-
-	p = tsp_pair_of(ts);
-	if (!p)
-		return ts->base->sendmsg(sk, msg, size);
-	lock_sock(sk);
-	/* Both sticky, set under this lock: no ring byte is ever sent. */
-	if (ts->tx_refused || READ_ONCE(ts->detached))
-		goto tcp;
-	r = &p->ring[ts->side];
-	if (msg->msg_flags & MSG_OOB) {
-		/* Urgent data cannot follow ring bytes; before any, stay TCP. */
-		if (tsp_ring_ready(r)) {
-			release_sock(sk);
-			return -EOPNOTSUPP;
-		}
-		ts->tx_refused = true;
-		goto tcp;
-	}
-	if (!tsp_ring_ready(r) && tsp_tx_engage(sk, ts, p))
-		goto tcp;
-	uarg = tsp_zc_begin(sk, msg, size);
-	if (IS_ERR(uarg)) {
-		release_sock(sk);
-		return PTR_ERR(uarg);
-	}
-	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
-	while (msg_data_left(msg)) {
-		if (sk->sk_err || (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)) {
-			err = -EPIPE;
-			break;
-		}
-		if (tsp_peer_closed(ts, p)) {
-			tsp_zc_end(uarg, copied);
-			release_sock(sk);
-			return tsp_send_tcp(sk, ts, msg, copied);
-		}
-		if (!tsp_ring_space(r)) {
-			if (sk->sk_socket)
-				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-			/* Also for EAGAIN: the reader's wake is our EPOLLOUT. */
-			if (tsp_want_space(p, ts->side))
-				continue;
-			err = tsp_wait_error(timeo);
-			if (err)
-				break;
-			add_wait_queue(sk_sleep(sk), &wait);
-			sk_wait_event(sk, &timeo,
-				      tsp_ring_space(r) || READ_ONCE(sk->sk_err) ||
-				      (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
-				      tsp_peer_closed(ts, p),
-				      &wait);
-			remove_wait_queue(sk_sleep(sk), &wait);
-			continue;
-		}
-		n = tsp_ring_write(r, &msg->msg_iter, msg_data_left(msg));
-		if (n < 0) {
-			err = n;
-			break;
-		}
-		copied += n;
-		WRITE_ONCE(p->bytes[ts->side], p->bytes[ts->side] + n);
-		tsp_pair_wake(p, !ts->side, false);
-	}
-	tsp_zc_end(uarg, copied);
-	release_sock(sk);
-	if (copied)
-		return copied;
-	if (err == -EPIPE)
-		err = sk_stream_error(sk, msg->msg_flags, err);
-	return err;
-tcp:
-	release_sock(sk);
-	return ts->base->sendmsg(sk, msg, size);
-}
-
-/*
- * SIOCINQ counts the ring's bytes with TCP's queue. The ring is the
- * peer's receive queue: bytes in it are delivered, as TCP's acknowledged
- * bytes are, so SIOCOUTQ/SIOCOUTQNSD stay TCP's.
- */
-static int tsp_ioctl(struct sock *sk, int cmd, int *karg)
-{
-	struct tsp_sock *ts = tsp_sk(sk);
-	struct tsp_ring *r;
-	int err;
-
-	err = ts->base->ioctl(sk, cmd, karg);
-	if (err || cmd != SIOCINQ)
-		return err;
-	r = tsp_rx_ring(ts);
-	if (r)
-		*karg += tsp_ring_used(r);
-	return 0;
+	icsk->icsk_ulp_ops = NULL;
+	RCU_INIT_POINTER(icsk->icsk_ulp_data, NULL);
+	WRITE_ONCE(newsk->sk_prot, listener->base);
 }
 
 static void tsp_close(struct sock *sk, long timeout)
 {
 	struct tsp_sock *ts = tsp_sk(sk);
-	struct tsp_pair *p = tsp_pair_of(ts);
-	struct tsp_ring *rx = tsp_rx_ring(ts);
-	struct proto *base = ts->base;
+	struct tsp_pair *p = tsp_withdraw(ts);
 
-	/* First, so the peer's next write goes to TCP, which resets. */
-	if (p)
+	if (p && !READ_ONCE(ts->detached)) {
+		/* First, so the peer's next write goes to TCP, which resets. */
 		tsp_leave(ts, p);
-	if (rx && tsp_ring_used(rx)) {
 		/* Unread ring bytes are unread data: reset, as TCP does. */
-		sock_set_flag(sk, SOCK_LINGER);
-		WRITE_ONCE(sk->sk_lingertime, 0);
+		if (tsp_rx_unread(sk, ts)) {
+			sock_set_flag(sk, SOCK_LINGER);
+			WRITE_ONCE(sk->sk_lingertime, 0);
+		}
 	}
 	/* May destroy @sk and free @ts. */
-	base->close(sk, timeout);
+	ts->base->close(sk, timeout);
 }
 
 /*
- * connect(AF_UNSPEC), or an aborting close: the socket may connect again
- * and must not keep the old pair's rings. It stays plain TCP from now on;
- * the pair itself lives until the socket is destroyed.
+ * connect(AF_UNSPEC), or an aborting close: the socket may connect again,
+ * or listen, and must not keep the old pair's rings. It stays plain TCP
+ * from now on; the pair itself lives until the socket is destroyed. A
+ * sender or receiver blocked on it meanwhile sees the disconnect (rx.c,
+ * tx.c).
  */
 static int tsp_disconnect(struct sock *sk, int flags)
 {
 	struct tsp_sock *ts = tsp_sk(sk);
-	struct tsp_pair *p = tsp_pair_of(ts);
+	struct tsp_pair *p = tsp_withdraw(ts);
+	bool was_detached = READ_ONCE(ts->detached);
 
-	tsp_registry_remove(ts);
 	WRITE_ONCE(ts->detached, true);
-	if (p)
+	if (p && !was_detached)
 		tsp_leave(ts, p);
 	return ts->base->disconnect(sk, flags);
+}
+
+/*
+ * TCP_REPAIR (checkpoint/restore) dumps and restores the TCP queues, and a
+ * paired socket's bytes are partly in the ring: refused with EBUSY. An end
+ * still waiting for its peer withdraws first and stays plain TCP.
+ */
+static int tsp_setsockopt(struct sock *sk, int level, int optname,
+			  sockptr_t optval, unsigned int optlen)
+{
+	struct tsp_sock *ts = tsp_sk(sk);
+
+	if (level == SOL_TCP && optname == TCP_REPAIR) {
+		int val;
+
+		if (optlen < sizeof(int))
+			return -EINVAL;
+		if (copy_from_sockptr(&val, optval, sizeof(val)))
+			return -EFAULT;
+		if (val == TCP_REPAIR_ON && tsp_withdraw(ts) &&
+		    !READ_ONCE(ts->detached))
+			return -EBUSY;
+	}
+	return ts->base->setsockopt(sk, level, optname, optval, optlen);
 }
 
 /* Runs at every release_sock(); gives an accepted child our proto_ops. */
@@ -638,27 +244,62 @@ static void tsp_release_cb(struct sock *sk)
 {
 	struct socket *sock = sk->sk_socket;
 
-	if (unlikely(sock && READ_ONCE(sock->ops) != &tsp_ops[TSP_PROT_V4] &&
-		     READ_ONCE(sock->ops) != &tsp_ops[TSP_PROT_V6]))
+	if (unlikely(sock && !tsp_ours(READ_ONCE(sock->ops))))
 		tsp_ops_update(sk);
 	tsp_sk(sk)->base->release_cb(sk);
 }
 
-/*
- * TCP's splice_read takes skbs from the receive queue and never sees the
- * ring: read through our recvmsg into pages instead.
- */
-static ssize_t tsp_splice_read(struct socket *sock, loff_t *ppos,
-			       struct pipe_inode_info *pipe, size_t len,
-			       unsigned int flags)
+/* TCP's own proto_ops for @sk's family. */
+static const struct proto_ops *tsp_base_ops(const struct sock *sk)
 {
-	struct sock *sk = sock->sk;
-	int i = READ_ONCE(sock->ops) == &tsp_ops[TSP_PROT_V6];
+	return tsp_ops_base[sk->sk_family == AF_INET6 ? TSP_PROT_V6 :
+							TSP_PROT_V4];
+}
 
-	if (!tsp_installed(sk) || READ_ONCE(tsp_sk(sk)->detached))
-		return tsp_ops_base[i]->splice_read(sock, ppos, pipe, len,
-						    flags);
-	return copy_splice_read(sock->file, ppos, pipe, len, flags);
+/*
+ * A socket uses our proto_ops while it carries our proto, and keeps them
+ * when it stops (it left its pair, or it is a listener's plain child).
+ */
+static bool tsp_ring_capable(const struct sock *sk)
+{
+	return tsp_installed(sk) && !READ_ONCE(tsp_sk(sk)->detached);
+}
+
+static ssize_t tsp_ops_splice_read(struct socket *sock, loff_t *ppos,
+				   struct pipe_inode_info *pipe, size_t len,
+				   unsigned int flags)
+{
+	if (!tsp_ring_capable(sock->sk))
+		return tsp_base_ops(sock->sk)->splice_read(sock, ppos, pipe,
+							   len, flags);
+	return tsp_splice_read(sock, ppos, pipe, len, flags);
+}
+
+static int tsp_ops_read_sock(struct sock *sk, read_descriptor_t *desc,
+			     sk_read_actor_t recv_actor)
+{
+	if (!tsp_ring_capable(sk))
+		return tcp_read_sock(sk, desc, recv_actor);
+	return tsp_read_sock(sk, desc, recv_actor);
+}
+
+/*
+ * read_skb() serves sockmap, which refuses sockets carrying a ULP such as
+ * ours; a paired socket has no skbs for it.
+ */
+static int tsp_ops_read_skb(struct sock *sk, skb_read_actor_t recv_actor)
+{
+	if (tsp_ring_capable(sk) && tsp_pair_of(tsp_sk(sk)))
+		return -EOPNOTSUPP;
+	return tsp_base_ops(sk)->read_skb(sk, recv_actor);
+}
+
+static int tsp_ops_sendmsg_locked(struct sock *sk, struct msghdr *msg,
+				  size_t size)
+{
+	if (!tsp_ring_capable(sk))
+		return tcp_sendmsg_locked(sk, msg, size);
+	return tsp_sendmsg_locked(sk, msg, size);
 }
 
 static void tsp_build(int i, const struct proto *base,
@@ -669,6 +310,7 @@ static void tsp_build(int i, const struct proto *base,
 	*prot = *base;
 	prot->close		= tsp_close;
 	prot->disconnect	= tsp_disconnect;
+	prot->setsockopt	= tsp_setsockopt;
 	prot->sendmsg		= tsp_sendmsg;
 	prot->recvmsg		= tsp_recvmsg;
 	prot->ioctl		= tsp_ioctl;
@@ -678,10 +320,14 @@ static void tsp_build(int i, const struct proto *base,
 
 	tsp_ops_base[i] = base_ops;
 	tsp_ops[i] = *base_ops;
-	tsp_ops[i].splice_read	= tsp_splice_read;
+	tsp_ops[i].owner	= THIS_MODULE;
+	tsp_ops[i].splice_read	= tsp_ops_splice_read;
+	tsp_ops[i].read_sock	= tsp_ops_read_sock;
+	tsp_ops[i].read_skb	= tsp_ops_read_skb;
+	tsp_ops[i].sendmsg_locked = tsp_ops_sendmsg_locked;
 }
 
-void tsp_proto_init(void)
+void __init tsp_proto_init(void)
 {
 	tsp_build(TSP_PROT_V4, &tcp_prot, &inet_stream_ops);
 #if IS_ENABLED(CONFIG_IPV6)

@@ -1,33 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcp_splice: the per-direction byte ring (see ring.h for the protocol).
+ * Its memory is ringmem.c's.
  */
-#include <linux/log2.h>
 #include <linux/minmax.h>
-#include <linux/slab.h>
 #include <linux/uio.h>
 
 #include "ring.h"
-
-/* Allocated on behalf of the current task, so charged to its memcg. */
-int tsp_ring_init(struct tsp_ring *r, u32 size)
-{
-	if (!is_power_of_2(size))
-		return -EINVAL;
-	r->buf = kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!r->buf)
-		return -ENOMEM;
-	r->size = size;
-	r->head = 0;
-	r->tail = 0;
-	return 0;
-}
-
-void tsp_ring_destroy(struct tsp_ring *r)
-{
-	kvfree(r->buf);
-	r->buf = NULL;
-}
 
 /*
  * Copy @want bytes between @iter and the ring starting at position @pos,
@@ -68,20 +47,35 @@ ssize_t tsp_ring_write(struct tsp_ring *r, struct iov_iter *from, size_t len)
 	return done;
 }
 
-/*
- * Copy up to @len bytes from the tail into @to. With @peek the bytes stay
- * in the ring. Returns the bytes copied, or -EFAULT when none could be.
- */
-ssize_t tsp_ring_read(struct tsp_ring *r, struct iov_iter *to, size_t len,
-		      bool peek)
+/* Consumer only: free @n bytes at the tail. */
+void tsp_ring_consume(struct tsp_ring *r, u32 n)
 {
-	size_t want = min_t(size_t, len, tsp_ring_used(r));
-	size_t done = tsp_ring_copy(r, r->tail, want, to, false);
+	/* Pairs with the acquire of @tail in tsp_ring_space(). */
+	smp_store_release(&r->tail, r->tail + n);
+}
 
+/*
+ * Read up to @len bytes starting @skip bytes past the tail into @to (none
+ * copied with TSP_RD_DISCARD). Without TSP_RD_PEEK the bytes are consumed,
+ * and @skip must be 0. Returns the bytes read, 0 when none lie beyond
+ * @skip, or -EFAULT when none could be copied.
+ */
+ssize_t tsp_ring_read(struct tsp_ring *r, struct iov_iter *to, u32 skip,
+		      size_t len, unsigned int how)
+{
+	u32 used = tsp_ring_used(r);
+	size_t want, done;
+
+	if (used <= skip)
+		return 0;
+	want = min_t(size_t, len, used - skip);
+	if (how & TSP_RD_DISCARD)
+		done = want;
+	else
+		done = tsp_ring_copy(r, r->tail + skip, want, to, false);
 	if (!done)
 		return want ? -EFAULT : 0;
-	if (!peek)
-		/* Pairs with the acquire of @tail in tsp_ring_space(). */
-		smp_store_release(&r->tail, r->tail + done);
+	if (!(how & TSP_RD_PEEK))
+		tsp_ring_consume(r, done);
 	return done;
 }

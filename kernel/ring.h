@@ -16,6 +16,8 @@
 #include <linux/types.h>
 #include <linux/uio.h>
 
+struct tsp_netmem;
+
 struct tsp_ring {
 	u32 head ____cacheline_aligned_in_smp;	/* written by the producer */
 	u32 tail ____cacheline_aligned_in_smp;	/* written by the consumer */
@@ -28,6 +30,8 @@ struct tsp_ring {
 	 */
 	u32 start_seq;
 	u32 ready;
+	/* The share @size was reserved against (ringmem.c); NULL if none. */
+	struct tsp_netmem *charged;
 };
 
 /* Has this direction moved to the ring? */
@@ -36,9 +40,6 @@ static inline bool tsp_ring_ready(const struct tsp_ring *r)
 	/* Pairs with the release in tsp_tx_engage(): @buf, @start_seq set. */
 	return smp_load_acquire(&r->ready);
 }
-
-int tsp_ring_init(struct tsp_ring *r, u32 size);
-void tsp_ring_destroy(struct tsp_ring *r);
 
 /* Bytes readable; exact for the consumer, a lower bound for others. */
 static inline u32 tsp_ring_used(const struct tsp_ring *r)
@@ -54,8 +55,15 @@ static inline u32 tsp_ring_space(const struct tsp_ring *r)
 	return r->size - (READ_ONCE(r->head) - smp_load_acquire(&r->tail));
 }
 
+/* How a read treats the bytes it reaches. */
+enum {
+	TSP_RD_PEEK	= 1,	/* leave them in the ring */
+	TSP_RD_DISCARD	= 2,	/* do not copy them (MSG_TRUNC) */
+};
+
 ssize_t tsp_ring_write(struct tsp_ring *r, struct iov_iter *from, size_t len);
-ssize_t tsp_ring_read(struct tsp_ring *r, struct iov_iter *to, size_t len,
-		      bool peek);
+ssize_t tsp_ring_read(struct tsp_ring *r, struct iov_iter *to, u32 skip,
+		      size_t len, unsigned int how);
+void tsp_ring_consume(struct tsp_ring *r, u32 n);
 
 #endif /* _TCP_SPLICE_RING_H */

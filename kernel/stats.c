@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcp_splice: counters, exported as /proc/net/tcp_splice in the initial
- * network namespace ("name value" per line).
+ * network namespace ("name value" per line), and the live pair list.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -11,25 +11,43 @@
 
 #include "tcp_splice.h"
 
-atomic64_t tsp_counters[TSP_CNT_MAX];
+DEFINE_PER_CPU(struct tsp_events, tsp_events);
+atomic_long_t tsp_gauges[TSP_GA_MAX];
 
-static const char *const tsp_counter_names[TSP_CNT_MAX] = {
-	[TSP_CNT_KFUNC_CALLS]		= "kfunc_calls",
-	[TSP_CNT_KFUNC_ACCEPTED]	= "kfunc_accepted",
-	[TSP_CNT_REFUSED_OP]		= "refused_op",
-	[TSP_CNT_REFUSED_SOCK]		= "refused_sock",
-	[TSP_CNT_REFUSED_PROTO]		= "refused_proto",
-	[TSP_CNT_REFUSED_NOMEM]		= "refused_nomem",
-	[TSP_CNT_REFUSED_SEQ]		= "refused_seq",
-	[TSP_CNT_REFUSED_RING]		= "refused_ring",
-	[TSP_CNT_REFUSED_LIMIT]		= "refused_limit",
-	[TSP_CNT_PAIRS_TOTAL]		= "pairs_total",
-	[TSP_CNT_PAIRS_LIVE]		= "pairs_live",
-	[TSP_CNT_SOCKS_LIVE]		= "socks_live",
-	[TSP_CNT_BYTES_RING]		= "bytes_ring",
-	[TSP_CNT_BYTES_STARTUP]		= "bytes_startup",
-	[TSP_CNT_RING_RESERVED]		= "ring_reserved_kbytes",
+static const char *const tsp_event_names[TSP_EV_MAX] = {
+	[TSP_EV_KFUNC_CALLS]		= "kfunc_calls",
+	[TSP_EV_KFUNC_ACCEPTED]		= "kfunc_accepted",
+	[TSP_EV_REFUSED_OP]		= "refused_op",
+	[TSP_EV_REFUSED_SOCK]		= "refused_sock",
+	[TSP_EV_REFUSED_KERNEL]		= "refused_kernel",
+	[TSP_EV_REFUSED_PROTO]		= "refused_proto",
+	[TSP_EV_REFUSED_PROOF]		= "refused_proof",
+	[TSP_EV_REFUSED_CLAIM]		= "refused_claim",
+	[TSP_EV_REFUSED_NOMEM]		= "refused_nomem",
+	[TSP_EV_REFUSED_RING]		= "refused_ring",
+	[TSP_EV_REFUSED_LIMIT]		= "refused_limit",
+	[TSP_EV_PAIRS_TOTAL]		= "pairs_total",
+	[TSP_EV_WAITED_UNPAIRED]	= "waited_unpaired",
+	[TSP_EV_BYTES_RING]		= "bytes_ring",
+	[TSP_EV_BYTES_STARTUP]		= "bytes_startup",
 };
+
+static const char *const tsp_gauge_names[TSP_GA_MAX] = {
+	[TSP_GA_PAIRS_LIVE]		= "pairs_live",
+	[TSP_GA_SOCKS_LIVE]		= "socks_live",
+	[TSP_GA_WAITING]		= "waiting",
+	[TSP_GA_RING_RESERVED]		= "ring_reserved_kbytes",
+};
+
+static u64 tsp_event_sum(enum tsp_event e)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(&tsp_events, cpu)->n[e]);
+	return sum;
+}
 
 static int tsp_stats_show(struct seq_file *seq, void *v)
 {
@@ -37,9 +55,13 @@ static int tsp_stats_show(struct seq_file *seq, void *v)
 
 	seq_printf(seq, "ring_kbytes %u\n", tsp_ring_bytes() / 1024);
 	seq_printf(seq, "ring_limit_mbytes %u\n", tsp_ring_limit_mbytes());
-	for (i = 0; i < TSP_CNT_MAX; i++)
-		seq_printf(seq, "%s %lld\n", tsp_counter_names[i],
-			   (long long)atomic64_read(&tsp_counters[i]));
+	seq_printf(seq, "ring_netns_share %u\n", tsp_ring_netns_share());
+	for (i = 0; i < TSP_EV_MAX; i++)
+		seq_printf(seq, "%s %llu\n", tsp_event_names[i],
+			   tsp_event_sum(i));
+	for (i = 0; i < TSP_GA_MAX; i++)
+		seq_printf(seq, "%s %ld\n", tsp_gauge_names[i],
+			   atomic_long_read(&tsp_gauges[i]));
 	return 0;
 }
 
@@ -80,7 +102,7 @@ static int tsp_pairs_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-int tsp_stats_init(void)
+int __init tsp_stats_init(void)
 {
 	if (!proc_create_single("tcp_splice", 0444, init_net.proc_net,
 				tsp_stats_show))

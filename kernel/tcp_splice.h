@@ -1,73 +1,100 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tcp_splice: private declarations shared by the module's parts.
+ *
+ *   main.c      module glue
+ *   kfunc.c     the kfuncs the sock_ops program calls
+ *   token.c     the handshake tokens that prove two ends are one connection
+ *   registry.c  waiting ends, keyed by their tokens; pairing
+ *   pair.c      a pair's lifetime, wake-ups and the live pair list
+ *   ring.c      the per-direction byte ring
+ *   ringmem.c   ring sizes and memory: limits, per-netns shares, memcg
+ *   proto.c     control: proto tables, install/restore, close/disconnect
+ *   tx.c, rx.c  data: the send and the receive paths
+ *   stats.c     counters and /proc/net files
+ *
+ * This header stays free of <net/sock.h>: with it in the same unit as the
+ * /proc code, pahole's module BTF no longer deduplicates struct sock (and
+ * with it struct bpf_sock_ops_kern) against vmlinux, and the verifier then
+ * rejects the kfunc's argument. tsp_sock.h has what needs it.
  */
 #ifndef _TCP_SPLICE_H
 #define _TCP_SPLICE_H
 
-#include <linux/atomic.h>
+#include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/net.h>
+#include <linux/percpu.h>
+#include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "ring.h"
 
-struct net;
+struct bpf_sock_ops_kern;
 struct proto;
 struct sock;
 
-/* ring_kbytes bounds, KiB; values are rounded up to a power of two. */
-#define TSP_RING_KBYTES_MIN	4U
-#define TSP_RING_KBYTES_MAX	16384U
-#define TSP_RING_KBYTES_DEF	64U
-
-/* ring_limit_mbytes bounds, MiB: all live pairs' rings together. */
-#define TSP_RING_LIMIT_MBYTES_DEF	512U
-#define TSP_RING_LIMIT_MBYTES_MAX	1048576U
-
-enum tsp_counter {
-	TSP_CNT_KFUNC_CALLS,	/* every call of bpf_tcp_splice_pair() */
-	TSP_CNT_KFUNC_ACCEPTED,	/* calls whose argument passed validation */
-	TSP_CNT_REFUSED_OP,	/* not called from an ESTABLISHED callback */
-	TSP_CNT_REFUSED_SOCK,	/* not a full, established TCP socket */
-	TSP_CNT_REFUSED_PROTO,	/* not plain TCP: ULP (kTLS, MPTCP), sockmap */
-	TSP_CNT_REFUSED_NOMEM,	/* no memory for the socket's state */
-	TSP_CNT_REFUSED_SEQ,	/* same 4-tuple, but not the other end */
-	TSP_CNT_REFUSED_RING,	/* no memory for a ring: stays TCP */
-	TSP_CNT_REFUSED_LIMIT,	/* ring_limit_mbytes reached: stays TCP */
-	TSP_CNT_PAIRS_TOTAL,	/* pairs made */
-	TSP_CNT_PAIRS_LIVE,	/* pairs not yet freed */
-	TSP_CNT_SOCKS_LIVE,	/* sockets carrying our proto */
-	TSP_CNT_BYTES_RING,	/* payload bytes moved through rings */
-	TSP_CNT_BYTES_STARTUP,	/* bytes read over TCP by paired receivers */
-	TSP_CNT_RING_RESERVED,	/* ring bytes reserved by live pairs */
-	TSP_CNT_MAX,
+/* Events, per CPU; summed when read. */
+enum tsp_event {
+	TSP_EV_KFUNC_CALLS,	/* every call of bpf_tcp_splice_pair() */
+	TSP_EV_KFUNC_ACCEPTED,	/* calls whose socket could be offered */
+	TSP_EV_REFUSED_OP,	/* not called from an ESTABLISHED callback */
+	TSP_EV_REFUSED_SOCK,	/* not a full, established TCP socket; repair */
+	TSP_EV_REFUSED_KERNEL,	/* a kernel socket (NVMe/TCP, NFS, ...) */
+	TSP_EV_REFUSED_PROTO,	/* not plain TCP: ULP (kTLS, MPTCP), sockmap */
+	TSP_EV_REFUSED_PROOF,	/* no handshake tokens: the peer took no part */
+	TSP_EV_REFUSED_CLAIM,	/* tokens already claimed by another end */
+	TSP_EV_REFUSED_NOMEM,	/* no memory for the socket's state */
+	TSP_EV_REFUSED_RING,	/* no memory for a ring: that direction TCP */
+	TSP_EV_REFUSED_LIMIT,	/* ring memory limit or share reached */
+	TSP_EV_PAIRS_TOTAL,	/* pairs made */
+	TSP_EV_WAITED_UNPAIRED,	/* ends that left the registry unpaired */
+	TSP_EV_BYTES_RING,	/* payload bytes moved through rings */
+	TSP_EV_BYTES_STARTUP,	/* bytes read over TCP by paired receivers */
+	TSP_EV_MAX,
 };
 
-extern atomic64_t tsp_counters[TSP_CNT_MAX];
+/* Gauges: how many of something exist now. */
+enum tsp_gauge {
+	TSP_GA_PAIRS_LIVE,	/* pairs not yet freed */
+	TSP_GA_SOCKS_LIVE,	/* sockets carrying our proto */
+	TSP_GA_WAITING,		/* ends in the registry */
+	TSP_GA_RING_RESERVED,	/* ring KiB reserved by engaged rings */
+	TSP_GA_MAX,
+};
 
-static inline void tsp_count(enum tsp_counter c)
+struct tsp_events {
+	u64 n[TSP_EV_MAX];
+};
+
+DECLARE_PER_CPU(struct tsp_events, tsp_events);
+extern atomic_long_t tsp_gauges[TSP_GA_MAX];
+
+static inline void tsp_event_add(enum tsp_event e, u64 n)
 {
-	atomic64_inc(&tsp_counters[c]);
+	this_cpu_add(tsp_events.n[e], n);
 }
 
-static inline void tsp_count_add(enum tsp_counter c, s64 n)
+static inline void tsp_event(enum tsp_event e)
 {
-	atomic64_add(n, &tsp_counters[c]);
+	tsp_event_add(e, 1);
+}
+
+static inline void tsp_gauge_add(enum tsp_gauge g, long n)
+{
+	atomic_long_add(n, &tsp_gauges[g]);
 }
 
 /*
- * Direction-independent identity of a connection: both endpoints in a
- * canonical order (lower first). @net is set only for loopback
- * addresses, so routable pairs match across namespaces. Zero-filled
- * before use: compared and hashed as bytes.
+ * What proves two sockets are the two ends of one connection: the random
+ * token the active end put in its SYN, and the token the passive end
+ * derived for its SYN-ACK (token.c). Nobody off the path saw both.
  */
 struct tsp_key {
-	const struct net *net;
-	__be32 addr[2][4];
-	__be16 port[2];
-	u16 family;		/* AF_INET also for v4-mapped IPv6 */
+	u64 syn;
+	u64 synack;
 };
 
 /* One end as it was when paired, for the live pair list. */
@@ -79,8 +106,8 @@ struct tsp_endpoint {
 };
 
 /*
- * Two paired ends. ring[i] carries end i's payload to end 1 - i: end i
- * is its only producer, end 1 - i its only consumer.
+ * Two paired ends. ring[i] carries end i's payload to end 1 - i: end i is
+ * its only producer, end 1 - i its only consumer.
  */
 struct tsp_pair {
 	struct list_head node;		/* tsp_pairs; tsp_pairs_lock */
@@ -89,37 +116,82 @@ struct tsp_pair {
 	refcount_t ref;			/* one per end */
 	spinlock_t lock;		/* guards @sk */
 	struct sock *sk[2];		/* NULL once that end is destroyed */
-	u8 closed[2];			/* that end called close() */
-	u8 want_space[2];		/* that end's sender waits for ring space */
+	u8 closed[2];			/* that end left (close, disconnect) */
+	/*
+	 * End i's sender waits for room: 0, or 1 + the fill of ring[i] it
+	 * needs to drop below before it is woken (its low-water mark).
+	 */
+	u32 want_space[2];
 	u32 ring_bytes;			/* ring_kbytes at pairing time */
 	struct tsp_ring ring[2];
 };
 
 /*
- * Per-socket state, in inet_csk(sk)->icsk_ulp_data while our ULP ops
- * are installed (so kTLS and sockmap refuse the socket, and TCP's
- * destructor calls tsp_sock_release()).
+ * Per-socket state, in inet_csk(sk)->icsk_ulp_data while our ULP ops are
+ * installed (so kTLS and sockmap refuse the socket, and TCP's destructor
+ * calls tsp_sock_release()).
+ *
+ * @lock orders the registry against an end leaving: @pair is published
+ * under it (by whichever end pairs second), and @gone is set under it, so
+ * an end that left can never be paired afterwards.
  */
 struct tsp_sock {
 	struct sock *sk;
 	struct proto *base;		/* the proto we replaced */
-	struct tsp_pair *pair;		/* set once (release), by the pairer */
+	struct tsp_pair *pair;		/* set once, under @lock */
+	spinlock_t lock;
 	u8 side;			/* our index in @pair */
-	bool tx_refused;		/* ring allocation failed: TCP only */
+	bool active;			/* the connecting end */
+	bool hashed;			/* waiting in the registry; @lock */
+	bool gone;			/* withdrawn: never pairs; @lock */
+	bool tx_refused;		/* no ring for us: TCP; socket lock */
 	bool detached;			/* disconnected: @pair no longer used */
-	bool hashed;			/* in the registry; registry lock */
-	struct hlist_node node;
+	struct rhash_head node;		/* registry, keyed by @key */
 	struct tsp_key key;
 	struct rcu_head rcu;
 };
 
+/* token.c */
+void tsp_token_init(void);
+u64 tsp_token_new(void);
+u64 tsp_synack_token(u64 syn, u32 snt_isn);
+
 /* registry.c */
+int tsp_registry_init(void);
+void tsp_registry_exit(void);
+int tsp_offer(struct tsp_sock *ts);
+struct tsp_pair *tsp_withdraw(struct tsp_sock *ts);
+
+/* pair.c */
 extern struct list_head tsp_pairs;
 extern spinlock_t tsp_pairs_lock;
-int tsp_offer(struct sock *sk);
-void tsp_registry_remove(struct tsp_sock *ts);
+struct tsp_pair *tsp_pair_new(struct tsp_sock *a, struct tsp_sock *b);
 void tsp_pair_put(struct tsp_pair *p);
 void tsp_pair_wake(struct tsp_pair *p, int side, bool space);
+
+/* The pair this end uses: NULL before pairing and after a disconnect. */
+static inline struct tsp_pair *tsp_pair_of(const struct tsp_sock *ts)
+{
+	if (READ_ONCE(ts->detached))
+		return NULL;
+	/* Pairs with the release in tsp_pair_new(): the pair is initialised. */
+	return smp_load_acquire(&ts->pair);
+}
+
+static inline bool tsp_peer_closed(const struct tsp_sock *ts,
+				   const struct tsp_pair *p)
+{
+	return READ_ONCE(p->closed[!ts->side]);
+}
+
+/* ringmem.c */
+int tsp_ringmem_init(void);
+void tsp_ringmem_exit(void);
+u32 tsp_ring_bytes(void);
+u32 tsp_ring_limit_mbytes(void);
+u32 tsp_ring_netns_share(void);
+int tsp_ring_engage_mem(struct tsp_ring *r, u32 size, struct sock *sk);
+void tsp_ring_release_mem(struct tsp_ring *r);
 
 /* proto.c */
 void tsp_proto_init(void);
@@ -127,16 +199,34 @@ bool tsp_plain_tcp(const struct sock *sk);
 struct tsp_sock *tsp_install(struct sock *sk);
 bool tsp_installed(const struct sock *sk);
 void tsp_ops_update(struct sock *sk);
+void tsp_leave(struct tsp_sock *ts, struct tsp_pair *p);
 
-/* Per-direction ring size in bytes, read once when a pair is set up. */
-u32 tsp_ring_bytes(void);
-u32 tsp_ring_limit_mbytes(void);
-/* Reserve or return ring memory against ring_limit_mbytes. */
-bool tsp_ring_reserve(u32 bytes);
-void tsp_ring_unreserve(u32 bytes);
+/* tx.c */
+int tsp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int tsp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size);
+bool tsp_stream_memory_free(const struct sock *sk, int wake);
+void tsp_space_freed(struct tsp_pair *p, int side);
 
+/* rx.c */
+int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags);
+bool tsp_sock_is_readable(struct sock *sk);
+int tsp_ioctl(struct sock *sk, int cmd, int *karg);
+struct tsp_ring *tsp_rx_ring(const struct tsp_sock *ts);
+bool tsp_rx_unread(const struct sock *sk, const struct tsp_sock *ts);
+ssize_t tsp_splice_read(struct socket *sock, loff_t *ppos,
+			struct pipe_inode_info *pipe, size_t len,
+			unsigned int flags);
+int tsp_read_sock(struct sock *sk, read_descriptor_t *desc,
+		  sk_read_actor_t recv_actor);
+
+/* kfunc.c */
 int tsp_kfunc_register(void);
+u64 bpf_tcp_splice_token(void);
+u64 bpf_tcp_splice_synack_token(struct bpf_sock_ops_kern *skops, u64 syn_token);
+int bpf_tcp_splice_pair(struct bpf_sock_ops_kern *skops, u64 syn_token,
+			u64 synack_token);
 
+/* stats.c */
 int tsp_stats_init(void);
 void tsp_stats_exit(void);
 

@@ -20,8 +20,10 @@
 
 #include "core/error.h"
 #include "core/fd.h"
+#include "core/host_id.h"
 #include "core/lock.h"
 #include "core/params.h"
+#include "prepare.skel.h"
 #include "tcp_splice.skel.h"
 
 namespace tsp {
@@ -137,6 +139,7 @@ Loaded open_or_load(const Paths& paths, const ProgramOptions& opts) {
     std::unique_ptr<tcp_splice_bpf, void (*)(tcp_splice_bpf*)> skel(tcp_splice_bpf::open(),
                                                                     tcp_splice_bpf::destroy);
     if (!skel) throw Error(errno_message("cannot open the BPF object", errno));
+    skel->rodata->tsp_host_id = host_id();
     bpf_map__set_pin_path(skel->maps.policy, (dir + "/" + kPolicyPin).c_str());
     bpf_map__set_pin_path(skel->maps.bss, (dir + "/" + kStatsPin).c_str());
     bpf_map__set_pin_path(skel->maps.decided, (dir + "/" + kDecidedPin).c_str());
@@ -170,6 +173,31 @@ Loaded open_or_load(const Paths& paths, const ProgramOptions& opts) {
     return l;
 }
 
+// Prepares the listeners older than an attachment on @cgroup_id, as the
+// program's listen step prepares new ones (bpf/prepare.bpf.c): a TCP socket
+// iterator run once, sharing the program's socket-state map. Returns how
+// many it prepared.
+std::uint64_t prepare_listeners(const Paths& paths, std::uint64_t cgroup_id) {
+    std::unique_ptr<prepare_bpf, void (*)(prepare_bpf*)> skel(prepare_bpf::open(),
+                                                              prepare_bpf::destroy);
+    if (!skel) throw Error(errno_message("cannot open the listener iterator", errno));
+    skel->rodata->target_cgroup_id = cgroup_id;
+    UniqueFd state = obj_get(paths.pin_dir() + "/" + kDecidedPin);
+    if (int err = bpf_map__reuse_fd(skel->maps.decided, state.get()); err != 0)
+        throw Error(errno_message("sharing the socket-state map", -err));
+    if (int err = prepare_bpf::load(skel.get()); err != 0)
+        throw Error(errno_message("loading the listener iterator", -err));
+    std::unique_ptr<bpf_link, int (*)(bpf_link*)> link(
+        bpf_program__attach_iter(skel->progs.tcp_splice_prepare, nullptr), bpf_link__destroy);
+    if (!link) throw Error(errno_message("attaching the listener iterator", errno));
+    UniqueFd it(bpf_iter_create(bpf_link__fd(link.get())));
+    if (!it) throw Error(errno_message("running the listener iterator", errno));
+    char buf[256];
+    while (::read(it.get(), buf, sizeof(buf)) > 0) {
+    }
+    return skel->bss->prepared;
+}
+
 void wait_module_release(const Paths& paths) {
     using namespace std::chrono;
     auto deadline = steady_clock::now() + seconds(5);
@@ -181,6 +209,14 @@ void wait_module_release(const Paths& paths) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::uint64_t>> stat_fields(const tsp_prog_stats& s) {
+    return {{"established", s.established},         {"matched", s.matched},
+            {"kfunc_called", s.kfunc_called},       {"kfunc_failed", s.kfunc_failed},
+            {"syn_option", s.syn_option},           {"synack_option", s.synack_option},
+            {"no_option_space", s.no_option_space}, {"peer_no_option", s.peer_no_option},
+            {"other_host", s.other_host},           {"listener_early", s.listener_early}};
+}
 
 Program::Program(Paths paths, ProgramOptions opts) : paths_(std::move(paths)), opts_(opts) {}
 
@@ -248,6 +284,12 @@ AttachResult Program::attach(const std::string& name, const std::string& cgroup_
         link.reset();
         undo_load();
         throw Error(errno_message("pinning the link at " + pin + " failed", err));
+    }
+    // Best effort: without it only listeners older than the attachment
+    // stay unspliced (counted by the program as listener_early).
+    try {
+        prepare_listeners(paths_, cg_id);
+    } catch (const Error&) {
     }
     return AttachResult::kAttached;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/paths.h"
@@ -29,6 +30,9 @@ struct Attachment {
 };
 
 enum class AttachResult { kAttached, kAlreadyAttached };
+
+// Every counter of the program, by name, in the ABI's order.
+std::vector<std::pair<std::string, std::uint64_t>> stat_fields(const tsp_prog_stats& s);
 
 class Program {
 public:

@@ -99,11 +99,10 @@ int status(const Options& o) {
         j["ring_kbytes"] = ring >= 0 ? nlohmann::json(ring) : nlohmann::json(nullptr);
         j["busy_read_us"] = busy;
         j["module_counters"] = counters;
-        if (st)
-            j["program"] = {{"established", st->established},
-                            {"matched", st->matched},
-                            {"kfunc_called", st->kfunc_called},
-                            {"kfunc_failed", st->kfunc_failed}};
+        if (st) {
+            j["program"] = nlohmann::json::object();
+            for (const auto& [k, v] : stat_fields(*st)) j["program"][k] = v;
+        }
         j["pairs"] = nlohmann::json::array();
         for (const auto& p : pairs) {
             nlohmann::json o;
@@ -139,10 +138,11 @@ int status(const Options& o) {
             if (k != "ring_kbytes") std::cout << " " << k << "=" << v;
         std::cout << "\n";
     }
-    if (st)
-        std::cout << "program: established=" << st->established << " matched=" << st->matched
-                  << " kfunc_called=" << st->kfunc_called << " kfunc_failed=" << st->kfunc_failed
-                  << "\n";
+    if (st) {
+        std::cout << "program:";
+        for (const auto& [k, v] : stat_fields(*st)) std::cout << " " << k << "=" << v;
+        std::cout << "\n";
+    }
     std::cout << "live pairs: " << pairs.size() << "\n";
     for (const auto& p : pairs) {
         auto f = [&p](const char* k) {

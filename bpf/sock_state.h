@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The per-socket state the sock_ops program keeps (and the listener
+ * iterator sets up for listeners older than the attachment), in the
+ * socket storage map "decided". Children start from a copy of their
+ * listener's (BPF_F_CLONE).
+ */
+#ifndef TCP_SPLICE_SOCK_STATE_H
+#define TCP_SPLICE_SOCK_STATE_H
+
+#define ST_LISTEN 0x01	 /* a listener prepared for the proof */
+#define ST_CONNECT 0x02	 /* the connect step was decided */
+#define ST_EST 0x04	 /* the ESTABLISHED step was decided */
+#define ST_OUR_FLAG 0x08 /* we turned on option writing */
+#define ST_SPLICE 0x10	 /* the connect step's policy said splice */
+
+struct tsp_sock_state {
+	__u32 flags;
+	__u32 pad;
+	__u64 token; /* the active end's SYN token */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct tsp_sock_state);
+} decided SEC(".maps");
+
+#endif /* TCP_SPLICE_SOCK_STATE_H */

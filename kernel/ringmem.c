@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcp_splice: ring sizes and ring memory.
+ *
+ * A ring takes memory only when its sender engages it (its first send
+ * after pairing): idle pairs hold none. An engaged ring is reserved against
+ * the module-wide ring_limit_mbytes and against the share of it the
+ * sender's network namespace may hold (ring_netns_share percent), so one
+ * tenant cannot take every other tenant's rings; it is allocated as the
+ * sender's socket allocates (sk_allocation), charged to the socket's
+ * memory cgroup, only while that cgroup stays within half of its limit
+ * (its tasks and TCP keep the rest), and may fail rather than reclaim hard
+ * or call the OOM killer.
+ * A ring that cannot be had leaves that direction on TCP.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/log2.h>
+#include <linux/memcontrol.h>
+#include <linux/math.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+
+#include "tcp_splice.h"
+
+/* ring_kbytes bounds, KiB; values are rounded up to a power of two. */
+#define TSP_RING_KBYTES_MIN	4U
+#define TSP_RING_KBYTES_MAX	16384U
+#define TSP_RING_KBYTES_DEF	64U
+
+#define TSP_RING_LIMIT_MBYTES_DEF	512U
+#define TSP_RING_LIMIT_MBYTES_MAX	1048576U
+#define TSP_RING_NETNS_SHARE_DEF	50U
+
+static u32 ring_kbytes = TSP_RING_KBYTES_DEF;
+static u32 ring_limit_mbytes = TSP_RING_LIMIT_MBYTES_DEF;
+static u32 ring_netns_share = TSP_RING_NETNS_SHARE_DEF;
+
+u32 tsp_ring_bytes(void)
+{
+	return READ_ONCE(ring_kbytes) * 1024;
+}
+
+u32 tsp_ring_limit_mbytes(void)
+{
+	return READ_ONCE(ring_limit_mbytes);
+}
+
+u32 tsp_ring_netns_share(void)
+{
+	return READ_ONCE(ring_netns_share);
+}
+
+/* Parse @val for parameter @kp into @out; out-of-range values are refused. */
+static int tsp_param_u32(const char *val, const struct kernel_param *kp,
+			 u32 min, u32 max, const char *unit, u32 *out)
+{
+	int err = kstrtou32(val, 0, out);
+
+	if (err)
+		return err;
+	if (*out < min || *out > max) {
+		pr_err("%s=%u out of range [%u, %u] %s\n",
+		       kp->name, *out, min, max, unit);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/* In-range values are stored rounded up to 2^n. */
+static int ring_kbytes_set(const char *val, const struct kernel_param *kp)
+{
+	u32 kb;
+	int err;
+
+	err = tsp_param_u32(val, kp, TSP_RING_KBYTES_MIN, TSP_RING_KBYTES_MAX,
+			    "KiB", &kb);
+	if (err)
+		return err;
+	WRITE_ONCE(*(u32 *)kp->arg, roundup_pow_of_two(kb));
+	return 0;
+}
+
+static const struct kernel_param_ops ring_kbytes_ops = {
+	.set	= ring_kbytes_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(ring_kbytes, &ring_kbytes_ops, &ring_kbytes, 0644);
+MODULE_PARM_DESC(ring_kbytes,
+		 "Per-direction ring size in KiB for new pairs, 4..16384, rounded up to a power of two (default 64)");
+
+static int ring_limit_set(const char *val, const struct kernel_param *kp)
+{
+	u32 mb;
+	int err;
+
+	err = tsp_param_u32(val, kp, 1, TSP_RING_LIMIT_MBYTES_MAX, "MiB", &mb);
+	if (err)
+		return err;
+	WRITE_ONCE(*(u32 *)kp->arg, mb);
+	return 0;
+}
+
+static const struct kernel_param_ops ring_limit_ops = {
+	.set	= ring_limit_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(ring_limit_mbytes, &ring_limit_ops, &ring_limit_mbytes, 0644);
+MODULE_PARM_DESC(ring_limit_mbytes,
+		 "Ring memory all engaged rings may hold in MiB, 1..1048576 (default 512); beyond it a direction stays plain TCP");
+
+static int ring_share_set(const char *val, const struct kernel_param *kp)
+{
+	u32 pct;
+	int err;
+
+	err = tsp_param_u32(val, kp, 1, 100, "percent", &pct);
+	if (err)
+		return err;
+	WRITE_ONCE(*(u32 *)kp->arg, pct);
+	return 0;
+}
+
+static const struct kernel_param_ops ring_share_ops = {
+	.set	= ring_share_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(ring_netns_share, &ring_share_ops, &ring_netns_share, 0644);
+MODULE_PARM_DESC(ring_netns_share,
+		 "Percent of ring_limit_mbytes one network namespace's senders may hold, 1..100 (default 50)");
+
+/*
+ * A network namespace's ring reservation. Rings hold a reference, since
+ * a ring may outlive its sender's namespace (its reader holds the pair).
+ */
+struct tsp_netmem {
+	refcount_t ref;
+	atomic_long_t kbytes;
+};
+
+static unsigned int tsp_net_id __read_mostly;
+
+static struct tsp_netmem *tsp_netmem_of(const struct net *net)
+{
+	return *(struct tsp_netmem **)net_generic(net, tsp_net_id);
+}
+
+static void tsp_netmem_put(struct tsp_netmem *nm)
+{
+	if (refcount_dec_and_test(&nm->ref))
+		kfree(nm);
+}
+
+static int __net_init tsp_net_init(struct net *net)
+{
+	struct tsp_netmem *nm = kzalloc_obj(*nm, GFP_KERNEL);
+
+	if (!nm)
+		return -ENOMEM;
+	refcount_set(&nm->ref, 1);
+	*(struct tsp_netmem **)net_generic(net, tsp_net_id) = nm;
+	return 0;
+}
+
+static void __net_exit tsp_net_exit(struct net *net)
+{
+	tsp_netmem_put(tsp_netmem_of(net));
+}
+
+static struct pernet_operations tsp_net_ops = {
+	.init	= tsp_net_init,
+	.exit	= tsp_net_exit,
+	.id	= &tsp_net_id,
+	.size	= sizeof(struct tsp_netmem *),
+};
+
+/*
+ * Would @bytes more keep every memory cgroup from @memcg up within half of
+ * its limit? Rings cannot be reclaimed, and at the limit the cgroup's own
+ * tasks, and TCP charging its socket buffers, meet the OOM killer: a ring
+ * must never take the room they need, so rings only ever use the first
+ * half. (Sockets of the root cgroup, which has no limit, carry no memcg.)
+ */
+static bool tsp_memcg_room(struct mem_cgroup *memcg, u32 bytes)
+{
+#ifdef CONFIG_MEMCG
+	unsigned long need = DIV_ROUND_UP(bytes, PAGE_SIZE);
+
+	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
+		unsigned long max = READ_ONCE(memcg->memory.max);
+
+		if (max == PAGE_COUNTER_MAX)
+			continue;
+		if (page_counter_read(&memcg->memory) + need > max / 2)
+			return false;
+	}
+#endif
+	return true;
+}
+
+/* Take @kb from @v if that keeps it within @limit. */
+static bool tsp_reserve(atomic_long_t *v, long kb, long limit)
+{
+	if (atomic_long_add_return(kb, v) <= limit)
+		return true;
+	atomic_long_sub(kb, v);
+	return false;
+}
+
+/*
+ * Reserve and allocate @size bytes for @r on behalf of its sender @sk, in
+ * process context. -ENOSPC: the limit or the namespace's share is reached;
+ * -ENOMEM: no memory (or the memory cgroup's limit). Either way the
+ * direction stays TCP, counted.
+ */
+int tsp_ring_engage_mem(struct tsp_ring *r, u32 size, struct sock *sk)
+{
+	struct tsp_netmem *nm = tsp_netmem_of(sock_net(sk));
+	atomic_long_t *all = &tsp_gauges[TSP_GA_RING_RESERVED];
+	long limit = (long)tsp_ring_limit_mbytes() * 1024;
+	long share = limit * tsp_ring_netns_share() / 100;
+	long kb = size / 1024;
+	struct mem_cgroup *old;
+	gfp_t gfp;
+
+	if (!tsp_reserve(all, kb, limit))
+		goto over;
+	if (!tsp_reserve(&nm->kbytes, kb, share)) {
+		atomic_long_sub(kb, all);
+		goto over;
+	}
+	/* Never the reserves, never the OOM killer: fail and stay TCP. */
+	gfp = (READ_ONCE(sk->sk_allocation) & ~__GFP_MEMALLOC) |
+	      __GFP_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN;
+	r->buf = NULL;
+	if (tsp_memcg_room(mem_cgroup_from_sk(sk), size)) {
+		old = set_active_memcg(mem_cgroup_from_sk(sk));
+		r->buf = kvmalloc(size, gfp);
+		set_active_memcg(old);
+	}
+	if (!r->buf) {
+		atomic_long_sub(kb, &nm->kbytes);
+		atomic_long_sub(kb, all);
+		tsp_event(TSP_EV_REFUSED_RING);
+		return -ENOMEM;
+	}
+	refcount_inc(&nm->ref);
+	r->charged = nm;
+	r->size = size;
+	r->head = 0;
+	r->tail = 0;
+	return 0;
+over:
+	tsp_event(TSP_EV_REFUSED_LIMIT);
+	return -ENOSPC;
+}
+
+/* Free an engaged ring and return its reservation; no-op otherwise. */
+void tsp_ring_release_mem(struct tsp_ring *r)
+{
+	long kb = r->size / 1024;
+
+	if (!r->buf)
+		return;
+	kvfree(r->buf);
+	r->buf = NULL;
+	atomic_long_sub(kb, &tsp_gauges[TSP_GA_RING_RESERVED]);
+	atomic_long_sub(kb, &r->charged->kbytes);
+	tsp_netmem_put(r->charged);
+	r->charged = NULL;
+}
+
+int __init tsp_ringmem_init(void)
+{
+	return register_pernet_subsys(&tsp_net_ops);
+}
+
+void tsp_ringmem_exit(void)
+{
+	unregister_pernet_subsys(&tsp_net_ops);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcp_splice: our state in a socket, for the parts that work on sockets
+ * (proto.c, tx.c, rx.c).
+ */
+#ifndef _TCP_SPLICE_SOCK_H
+#define _TCP_SPLICE_SOCK_H
+
+#include <linux/sched/signal.h>
+#include <net/inet_connection_sock.h>
+#include <net/sock.h>
+
+#include "tcp_splice.h"
+
+static inline struct tsp_sock *tsp_sk(const struct sock *sk)
+{
+	/*
+	 * RCU on icsk_ulp_data serves sock_diag only: our own paths run with
+	 * the socket held, and the state lives as long as the socket.
+	 */
+	return (__force struct tsp_sock *)inet_csk(sk)->icsk_ulp_data;
+}
+
+/* Why a sender or receiver with nothing to do must not sleep, or 0. */
+static inline int tsp_wait_error(long timeo)
+{
+	if (!timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(timeo);
+	return 0;
+}
+
+#endif /* _TCP_SPLICE_SOCK_H */
