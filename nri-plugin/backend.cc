@@ -13,15 +13,24 @@ bool CoreBackend::attach(const std::string& id, const std::string& cgroup_dir,
                          const Policy& policy) {
     require_module(paths_);
     require_bpffs(paths_);
-    return !attach_container(paths_, {}, id, cgroup_dir, policy, kSource).already;
+    const auto res = attach_container(paths_, {}, id, cgroup_dir, policy, kSource);
+    if (!res.replaced.empty())
+        log_.warn("container " + short_id(id) + ": replaced a malformed record: " + res.replaced);
+    return !res.already;
 }
 
-bool CoreBackend::detach(const std::string& id) { return detach_container(paths_, id); }
+bool CoreBackend::detach(const std::string& id) {
+    const auto res = detach_container(paths_, id);
+    if (!res.malformed.empty())
+        log_.warn("container " + short_id(id) + ": removed a malformed record: " + res.malformed);
+    return res.found;
+}
 
 std::vector<std::string> CoreBackend::attached() {
-    std::vector<std::string> ids;
-    for (const auto& r : ContainerRecords(paths_.state_dir).all())
+    std::vector<std::string> ids, skipped;
+    for (const auto& r : ContainerRecords(paths_.state_dir).all(&skipped))
         if (r.source == kSource) ids.push_back(r.id);
+    for (const auto& why : skipped) log_.warn(why + "; skipped (remove the file)");
     return ids;
 }
 

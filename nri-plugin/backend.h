@@ -1,7 +1,9 @@
 // The plugin's Backend on the real system: the core library's shared
-// program, per-container attachments and records (source "nri").
+// program, per-container attachments and records (source "nri"). Malformed
+// record files are logged (one line each) and skipped, never fatal.
 #pragma once
 
+#include "core/log.h"
 #include "core/paths.h"
 #include "plugin.h"
 
@@ -9,7 +11,7 @@ namespace tsp::nri {
 
 class CoreBackend : public Backend {
 public:
-    explicit CoreBackend(Paths paths) : paths_(std::move(paths)) {}
+    CoreBackend(Paths paths, const Log& log) : paths_(std::move(paths)), log_(log) {}
 
     bool attach(const std::string& id, const std::string& cgroup_dir,
                 const Policy& policy) override;
@@ -19,6 +21,7 @@ public:
 
 private:
     Paths paths_;
+    const Log& log_;
 };
 
 }  // namespace tsp::nri

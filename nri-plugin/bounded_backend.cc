@@ -33,6 +33,14 @@ void BoundedBackend::loop() {
     }
 }
 
+void BoundedBackend::enqueue(std::function<void()> job) {
+    {
+        std::lock_guard lk(mu_);
+        queue_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+}
+
 bool BoundedBackend::run(std::function<bool()> work, std::function<void(const std::string&)> late) {
     struct State {
         std::promise<bool> done;
@@ -41,29 +49,30 @@ bool BoundedBackend::run(std::function<bool()> work, std::function<void(const st
     };
     auto st = std::make_shared<State>();
     auto result = st->done.get_future();
-    {
-        std::lock_guard lk(mu_);
-        queue_.push_back([st, work = std::move(work), late = std::move(late)] {
-            std::string outcome;
-            try {
-                bool v = work();
-                outcome = v ? "done" : "nothing to do";
-                st->done.set_value(v);
-            } catch (const Error& e) {
-                outcome = std::string("failed: ") + e.what();
-                st->done.set_exception(std::current_exception());
-            }
-            std::lock_guard lk(st->mu);
-            if (st->abandoned) late(outcome);
-        });
-    }
-    cv_.notify_one();
+    enqueue([st, work = std::move(work), late = std::move(late)] {
+        std::string outcome;
+        try {
+            bool v = work();
+            outcome = v ? "done" : "nothing to do";
+            st->done.set_value(v);
+        } catch (const Error& e) {
+            outcome = std::string("failed: ") + e.what();
+            st->done.set_exception(std::current_exception());
+        } catch (const std::exception& e) {
+            outcome = std::string("failed: ") + e.what();
+            st->done.set_exception(std::make_exception_ptr(Error(e.what())));
+        } catch (...) {
+            outcome = "failed: unknown exception";
+            st->done.set_exception(std::make_exception_ptr(Error("unknown exception")));
+        }
+        std::lock_guard lk(st->mu);
+        if (st->abandoned) late(outcome);
+    });
     if (result.wait_for(budget_) == std::future_status::ready) return result.get();
     std::lock_guard lk(st->mu);
     if (result.wait_for(std::chrono::seconds(0)) == std::future_status::ready) return result.get();
     st->abandoned = true;
-    throw Deferred("still working after " + std::to_string(budget_.count()) +
-                   " ms; finishing in the background");
+    throw Deferred("timed out after " + std::to_string(budget_.count()) + " ms");
 }
 
 bool BoundedBackend::attach(const std::string& id, const std::string& cgroup_dir,
@@ -80,6 +89,20 @@ bool BoundedBackend::detach(const std::string& id) {
                [=, this](const std::string& outcome) {
                    log_.info("container " + short_id(id) + ": background detach " + outcome);
                });
+}
+
+void BoundedBackend::detach_in_background(const std::string& id) {
+    enqueue([=, this] {
+        std::string outcome;
+        try {
+            outcome = inner_.detach(id) ? "done" : "nothing to do";
+        } catch (const std::exception& e) {
+            outcome = std::string("failed: ") + e.what();
+        } catch (...) {
+            outcome = "failed: unknown exception";
+        }
+        log_.info("container " + short_id(id) + ": background detach " + outcome);
+    });
 }
 
 std::vector<std::string> BoundedBackend::attached() {

@@ -2,6 +2,8 @@
 // it only so long: every request is answered well inside the runtime's
 // 2 s request timeout even when loading the program is slow. Work that
 // takes longer finishes in order in the background and logs its outcome.
+// Any exception from the inner backend comes back as Error: nothing the
+// work throws can take the worker thread, and with it the plugin, down.
 #pragma once
 
 #include <chrono>
@@ -31,13 +33,18 @@ public:
     bool attach(const std::string& id, const std::string& cgroup_dir,
                 const Policy& policy) override;
     bool detach(const std::string& id) override;
+    // Queued behind the work in flight (a Deferred attach of `id`), not
+    // waited for: returns at once and logs the outcome.
+    void detach_in_background(const std::string& id) override;
     std::vector<std::string> attached() override;
     std::string cgroup_dir(std::uint32_t pid, const std::string& cgroups_path) override;
 
 private:
-    // Runs `work` on the worker; returns its result, rethrows its Error, or
-    // throws Deferred after the budget (then `late` reports the outcome).
+    // Runs `work` on the worker; returns its result, rethrows its Error (any
+    // other exception as Error), or throws Deferred after the budget (then
+    // `late` reports the outcome).
     bool run(std::function<bool()> work, std::function<void(const std::string&)> late);
+    void enqueue(std::function<void()> job);
     void loop();
 
     Backend& inner_;

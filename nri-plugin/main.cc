@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
     } catch (const tsp::Error& e) {
         log.error(std::string(e.what()) + "; using the defaults");
     }
-    tsp::nri::CoreBackend core{tsp::Paths{}};
+    tsp::nri::CoreBackend core{tsp::Paths{}, log};
     // Answer within 1.5 s of the runtime's 2 s request timeout, whatever
     // loading the program costs; slower work finishes in the background.
     tsp::nri::BoundedBackend backend(core, log, std::chrono::milliseconds(1500));

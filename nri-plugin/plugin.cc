@@ -56,6 +56,18 @@ Decision decide(const api::PodSandbox& pod, const api::Container& c, bool strict
 Reply Plugin::handle(std::string_view service, std::string_view method, std::string_view payload) {
     if (service != kPluginService)
         return {Code::Unimplemented, "unknown service " + std::string(service), {}};
+    // Whatever goes wrong in one request is that request's error: nothing
+    // thrown may reach the session and end the plugin.
+    try {
+        return dispatch(method, payload);
+    } catch (const std::exception& e) {
+        const std::string why = std::string(method) + " failed: " + e.what();
+        log_.error(why);
+        return {Code::Internal, "tcp-splice: " + why, {}};
+    }
+}
+
+Reply Plugin::dispatch(std::string_view method, std::string_view payload) {
     if (method == "Configure") return configure(payload);
     if (method == "Synchronize") return synchronize(payload);
     if (method == "CreateContainer") return create_container(payload);
@@ -112,10 +124,17 @@ Reply Plugin::synchronize(std::string_view payload) {
         if (c.state() != api::CONTAINER_CREATED && c.state() != api::CONTAINER_RUNNING) continue;
         auto it = pods.find(c.pod_sandbox_id());
         api::PodSandbox none;
-        if (attach_one(it == pods.end() ? none : *it->second, c)) ++attached;
+        if (attach_one(it == pods.end() ? none : *it->second, c, false).ok) ++attached;
+    }
+    std::vector<std::string> held;
+    try {
+        held = backend_.attached();
+    } catch (const std::exception& e) {
+        log_.error(std::string("cannot list our attachments: ") + e.what() +
+                   "; skipping the stale-attachment check");
     }
     int removed = 0;
-    for (const auto& id : backend_.attached()) {
+    for (const auto& id : held) {
         if (live.count(id)) continue;
         detach_one(id, "gone while we were away");
         ++removed;
@@ -126,30 +145,59 @@ Reply Plugin::synchronize(std::string_view payload) {
     return ok(resp);
 }
 
-// Returns true when the container is attached after this call.
-bool Plugin::attach_one(const api::PodSandbox& pod, const api::Container& c) {
+Plugin::Attached Plugin::attach_one(const api::PodSandbox& pod, const api::Container& c,
+                                    bool may_fail) {
     Decision d = decide(pod, c, strict_default_);
-    if (!d.req.requested) return false;
+    Attached out;
+    out.name = d.name;
+    if (!d.req.requested) return out;
+    const bool fatal = may_fail && d.req.strict;
+    auto failed = [&](const std::string& why) {
+        out.failure = why;
+        out.fatal = fatal;
+        if (!fatal) log_.error("container " + d.name + ": not attached: " + why);
+        return out;
+    };
     for (const auto& w : d.req.warnings) log_.warn("container " + d.name + ": " + w);
-    if (!d.req.ok()) {
-        log_.error("container " + d.name + ": not attached: " + join(d.req.errors));
-        return false;
-    }
+    if (!d.req.ok()) return failed(join(d.req.errors));
     try {
         std::string cg = backend_.cgroup_dir(c.pid(), c.linux().cgroups_path());
         bool fresh = backend_.attach(c.id(), cg, d.req.policy);
         pod_of_[c.id()] = c.pod_sandbox_id();
         log_.info("container " + d.name + ": " + (fresh ? "attached on " : "already attached on ") +
                   cg + " (" + describe(d.req.policy) + ")");
-        return true;
+        out.ok = true;
+        return out;
     } catch (const Deferred& e) {
+        if (fatal) {
+            // Not attached by the deadline, so it must not start as if it
+            // were: fail it, and undo the attach once it has finished.
+            try {
+                backend_.detach_in_background(c.id());
+            } catch (const std::exception& u) {
+                log_.error("container " + d.name + ": undoing the late attach: " + u.what());
+            }
+            return failed(std::string("attach ") + e.what() + " (undone in the background)");
+        }
         pod_of_[c.id()] = c.pod_sandbox_id();
-        log_.warn("container " + d.name + ": attach " + e.what());
-        return true;
-    } catch (const Error& e) {
-        log_.error("container " + d.name + ": not attached: " + e.what());
-        return false;
+        log_.warn("container " + d.name + ": attach " + e.what() + "; finishing in the background");
+        out.ok = true;
+        return out;
+    } catch (const std::exception& e) {
+        return failed(e.what());
     }
+}
+
+// A strict container that is not attached fails here, with our reason in
+// the runtime's error; any other container starts (fail-open).
+Reply Plugin::start_container(const api::PodSandbox& pod, const api::Container& c) {
+    const Attached a = attach_one(pod, c, true);
+    if (a.fatal) {
+        const std::string why = "container " + a.name + ": strict and not attached: " + a.failure;
+        log_.error(why + ": failing its start");
+        return {Code::FailedPrecondition, "tcp-splice: " + why, {}};
+    }
+    return ok(api::Empty());
 }
 
 void Plugin::detach_one(const std::string& id, const char* why) {
@@ -157,8 +205,9 @@ void Plugin::detach_one(const std::string& id, const char* why) {
     try {
         if (backend_.detach(id)) log_.info("container " + short_id(id) + ": " + why + ": detached");
     } catch (const Deferred& e) {
-        log_.warn("container " + short_id(id) + ": " + why + ": detach " + e.what());
-    } catch (const Error& e) {
+        log_.warn("container " + short_id(id) + ": " + why + ": detach " + e.what() +
+                  "; finishing in the background");
+    } catch (const std::exception& e) {
         log_.error("container " + short_id(id) + ": detaching failed: " + e.what());
     }
 }
@@ -192,8 +241,7 @@ Reply Plugin::state_change(std::string_view payload) {
         return bad("StateChangeEvent");
     switch (static_cast<Event>(ev.event())) {
         case Event::StartContainer:
-            attach_one(ev.pod(), ev.container());
-            break;
+            return start_container(ev.pod(), ev.container());
         case Event::RemoveContainer:
             detach_one(ev.container().id(), "removed");
             break;

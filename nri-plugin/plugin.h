@@ -25,7 +25,13 @@ inline constexpr std::string_view kPluginService = "nri.pkg.api.v1alpha1.Plugin"
 inline constexpr std::string_view kRuntimeService = "nri.pkg.api.v1alpha1.Runtime";
 
 // ttrpc status codes (google.rpc.Code) we answer with.
-enum class Code : int { Ok = 0, InvalidArgument = 3, FailedPrecondition = 9, Unimplemented = 12 };
+enum class Code : int {
+    Ok = 0,
+    InvalidArgument = 3,
+    FailedPrecondition = 9,
+    Unimplemented = 12,
+    Internal = 13,
+};
 
 struct Reply {
     Code code = Code::Ok;
@@ -42,6 +48,10 @@ public:
                         const Policy& policy) = 0;
     // Returns false when the container had no attachment.
     virtual bool detach(const std::string& id) = 0;
+    // Undoes an attach the caller gave up waiting for (it answered
+    // Deferred) once that attach has finished, without waiting for either.
+    // Backends that never defer just detach.
+    virtual void detach_in_background(const std::string& id) { detach(id); }
     // Containers attached by this plugin (records with source "nri").
     virtual std::vector<std::string> attached() = 0;
     // The cgroup-v2 directory of a container; throws Error.
@@ -64,8 +74,20 @@ private:
     Reply create_container(std::string_view payload);
     Reply stop_container(std::string_view payload);
     Reply state_change(std::string_view payload);
-    bool attach_one(const ::nri::pkg::api::v1alpha1::PodSandbox& pod,
-                    const ::nri::pkg::api::v1alpha1::Container& c);
+    // What attach_one did with a container.
+    struct Attached {
+        bool ok = false;      // attached, or finishing in the background
+        std::string failure;  // a requested attach that did not happen: why
+        bool fatal = false;   // ... and it fails the container (strict, may_fail)
+        std::string name;     // "ns/pod/container (id)"
+    };
+    Reply dispatch(std::string_view method, std::string_view payload);
+    // At StartContainer (`may_fail`) a strict container that cannot be
+    // attached is not logged here: the caller fails it with `failure`.
+    Attached attach_one(const ::nri::pkg::api::v1alpha1::PodSandbox& pod,
+                        const ::nri::pkg::api::v1alpha1::Container& c, bool may_fail);
+    Reply start_container(const ::nri::pkg::api::v1alpha1::PodSandbox& pod,
+                          const ::nri::pkg::api::v1alpha1::Container& c);
     void detach_one(const std::string& id, const char* why);
 
     Backend& backend_;

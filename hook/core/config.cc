@@ -20,9 +20,7 @@ const json* section(const json& j, const char* name) {
     return &*it;
 }
 
-}  // namespace
-
-Config parse_config(std::string_view text) {
+Config config_of(std::string_view text) {
     json j = json::parse(text.begin(), text.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw Error("not a JSON object");
     Config c;
@@ -50,6 +48,18 @@ Config parse_config(std::string_view text) {
         }
     }
     return c;
+}
+
+}  // namespace
+
+// Whatever nlohmann throws leaves as our Error, the only exception callers
+// expect.
+Config parse_config(std::string_view text) {
+    try {
+        return config_of(text);
+    } catch (const json::exception& e) {
+        throw Error(e.what());
+    }
 }
 
 std::string config_path() {

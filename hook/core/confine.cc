@@ -11,8 +11,15 @@
 namespace tsp {
 namespace {
 
-// File and pin management, libbpf's load/attach path, memory, time, signals
-// and exit. Sockets are limited to AF_UNIX (syslog's /dev/log).
+// Installed before the hook reads its input, so the JSON parsing of that
+// input runs under it too; parsing itself needs nothing beyond memory
+// (brk, mmap, munmap, mremap, madvise). The rest: reading the input and
+// /proc/<pid>/cgroup and finding the cgroup (open, read, stat, readlink,
+// getdents64), pin and record management (mkdir, rename, unlink, fsync,
+// fchmod, fchown), libbpf's load/attach path (bpf, mmap, memfd_create,
+// ftruncate, uname, getrlimit/setrlimit), the lock (flock), time, signals
+// (the watchdog's alarm) and exit. No exec, fork, ptrace or network:
+// sockets are limited to AF_UNIX (syslog's /dev/log).
 constexpr const char* kAllowed[] = {"read",          "pread64",
                                     "readv",         "write",
                                     "writev",        "pwrite64",

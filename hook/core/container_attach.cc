@@ -10,7 +10,12 @@ ContainerAttach attach_container(const Paths& paths, const ProgramOptions& opts,
     ContainerRecords records(paths.state_dir);
     ContainerAttach out;
     out.attachment = attachment_name(id);
-    const auto previous = records.load(id);
+    std::optional<ContainerRecord> previous;
+    try {
+        previous = records.load(id);
+    } catch (const Error& e) {
+        out.replaced = e.what();  // overwritten below
+    }
     records.save({id, out.attachment, cgroup_dir, describe(policy), source});
     Program prog(paths, opts);
     try {
@@ -33,13 +38,20 @@ ContainerAttach attach_container(const Paths& paths, const ProgramOptions& opts,
     return out;
 }
 
-bool detach_container(const Paths& paths, const std::string& id) {
+ContainerDetach detach_container(const Paths& paths, const std::string& id) {
     ContainerRecords records(paths.state_dir);
-    const auto rec = records.load(id);
+    ContainerDetach out;
+    std::optional<ContainerRecord> rec;
+    try {
+        rec = records.load(id);
+    } catch (const Error& e) {
+        out.malformed = e.what();
+    }
     const std::string name = rec ? rec->attachment : attachment_name(id);
     const bool had_link = Program(paths).detach(name);
     const bool had_record = records.remove(id);
-    return had_link || had_record;
+    out.found = had_link || had_record;
+    return out;
 }
 
 }  // namespace tsp

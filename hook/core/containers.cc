@@ -1,6 +1,7 @@
 #include "core/containers.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/fd.h"
 #include "core/files.h"
 #include "core/program.h"
 
@@ -40,14 +42,27 @@ void mkdirs(const std::string& path) {
     }
 }
 
-ContainerRecord from_json(const json& j) {
-    ContainerRecord r;
-    r.id = j.value("id", "");
-    r.attachment = j.value("attachment", "");
-    r.cgroup = j.value("cgroup", "");
-    r.policy = j.value("policy", "");
-    r.source = j.value("source", "");
-    return r;
+// A member that must be a string when present ("" when absent).
+std::string string_member(const json& j, const char* name) {
+    auto it = j.find(name);
+    if (it == j.end()) return "";
+    if (!it->is_string()) throw Error(std::string(name) + " is not a string");
+    return it->get<std::string>();
+}
+
+// The file's bytes, refusing what is not a regular file (a directory, or a
+// FIFO that would block us) and anything over kMaxRecordBytes.
+std::string read_record(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) throw Error(errno_message("cannot open " + path, errno));
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) throw Error(errno_message("cannot stat " + path, errno));
+    if (!S_ISREG(st.st_mode)) throw Error(path + " is not a regular file");
+    try {
+        return read_all(fd.get(), kMaxRecordBytes);
+    } catch (const Error& e) {
+        throw Error(path + ": " + e.what());
+    }
 }
 
 }  // namespace
@@ -76,13 +91,43 @@ void ContainerRecords::save(const ContainerRecord& r) const {
     write_file_atomic(path_of(r.id), j.dump() + "\n", 0600);
 }
 
+ContainerRecord parse_record(std::string_view text, const std::string& path) {
+    auto malformed = [&](const std::string& why) {
+        return Error(path + " is not a container record: " + why);
+    };
+    try {
+        const json j = json::parse(text.begin(), text.end(), nullptr, false);
+        if (j.is_discarded()) throw malformed("not valid JSON");
+        if (!j.is_object()) throw malformed("not a JSON object");
+        ContainerRecord r;
+        try {
+            r.id = string_member(j, "id");
+            r.attachment = string_member(j, "attachment");
+            r.cgroup = string_member(j, "cgroup");
+            r.policy = string_member(j, "policy");
+            r.source = string_member(j, "source");
+        } catch (const Error& e) {
+            throw malformed(e.what());
+        }
+        if (r.id.empty()) throw malformed("no container id");
+        if (r.id.size() > 1024) throw malformed("container id over 1024 bytes");
+        // Records name the attachment derived from the id; anything else
+        // would have a detach remove another container's link.
+        const std::string expected = attachment_name(r.id);
+        if (r.attachment.empty()) r.attachment = expected;
+        if (r.attachment != expected)
+            throw malformed("attachment '" + r.attachment + "' is not " + expected);
+        return r;
+    } catch (const json::exception& e) {
+        throw malformed(e.what());
+    }
+}
+
 std::optional<ContainerRecord> ContainerRecords::load(const std::string& id) const {
     const std::string path = path_of(id);
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-    json j = json::parse(read_file(path, kMaxRecordBytes), nullptr, false);
-    if (!j.is_object()) throw Error(path + " is not a container record: remove it");
-    auto r = from_json(j);
+    if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
+    auto r = parse_record(read_record(path), path);
     if (r.id != id) return std::nullopt;  // hash collision: not ours
     return r;
 }
@@ -91,17 +136,22 @@ bool ContainerRecords::remove(const std::string& id) const {
     return ::unlink(path_of(id).c_str()) == 0;
 }
 
-std::vector<ContainerRecord> ContainerRecords::all() const {
+std::vector<ContainerRecord> ContainerRecords::all(std::vector<std::string>* skipped) const {
     std::vector<ContainerRecord> out;
     std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir_.c_str()), ::closedir);
     if (!d) return out;
     while (auto* e = ::readdir(d.get())) {
-        std::string name = e->d_name;
+        const std::string name = e->d_name;
         if (!name.ends_with(".json")) continue;
+        const std::string path = dir_ + "/" + name;
         try {
-            json j = json::parse(read_file(dir_ + "/" + name, kMaxRecordBytes), nullptr, false);
-            if (j.is_object()) out.push_back(from_json(j));
-        } catch (const Error&) {
+            auto r = parse_record(read_record(path), path);
+            if (name != attachment_name(r.id) + ".json")
+                throw Error(path + " is not a container record: it names container " + r.id +
+                            ", whose record is " + attachment_name(r.id) + ".json");
+            out.push_back(std::move(r));
+        } catch (const Error& err) {
+            if (skipped) skipped->push_back(err.what());
         }
     }
     return out;

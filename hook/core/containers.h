@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tsp {
@@ -23,16 +24,27 @@ std::string short_id(const std::string& container_id);
 // "ctr-<id>" when the id is a valid link name, else "ctr-h<hash of id>".
 std::string attachment_name(const std::string& container_id);
 
+// One record file's text as a record; throws Error naming `path` when it is
+// not one (not a JSON object, id missing or not a string, a member of the
+// wrong type, an attachment other than attachment_name(id)). Never throws
+// anything else.
+ContainerRecord parse_record(std::string_view text, const std::string& path);
+
 class ContainerRecords {
 public:
     explicit ContainerRecords(std::string state_dir);
 
     // Atomic (write + rename); creates the directories.
     void save(const ContainerRecord& r) const;
+    // nullopt when the container has no record; throws Error naming the file
+    // when its record is unreadable or malformed (callers replace or remove it).
     std::optional<ContainerRecord> load(const std::string& container_id) const;
     // True when there was a record.
     bool remove(const std::string& container_id) const;
-    std::vector<ContainerRecord> all() const;
+    // Every well-formed record. An entry that is not one (malformed,
+    // oversized, not a regular file, named for another container) is
+    // skipped, and one line naming it goes to `skipped` when given.
+    std::vector<ContainerRecord> all(std::vector<std::string>* skipped = nullptr) const;
 
     std::string dir() const { return dir_; }
 

@@ -31,9 +31,7 @@ Annotations annotations_of(const json& v, const char* what) {
     return out;
 }
 
-}  // namespace
-
-OciState parse_state(std::string_view text) {
+OciState state_of(std::string_view text) {
     const json j = parse_object(text, "the OCI state on stdin");
     OciState st;
     auto id = j.find("id");
@@ -52,7 +50,7 @@ OciState parse_state(std::string_view text) {
     return st;
 }
 
-BundleConfig parse_bundle_config(std::string_view text) {
+BundleConfig bundle_config_of(std::string_view text) {
     const json j = parse_object(text, "config.json");
     BundleConfig cfg;
     if (auto a = j.find("annotations"); a != j.end())
@@ -61,6 +59,27 @@ BundleConfig parse_bundle_config(std::string_view text) {
         if (auto c = l->find("cgroupsPath"); c != l->end() && c->is_string())
             cfg.cgroups_path = c->get<std::string>();
     return cfg;
+}
+
+// The boundary: whatever nlohmann throws leaves as our Error, the only
+// exception the hook's callers expect.
+template <typename F>
+auto json_boundary(const char* what, F&& parse) -> decltype(parse()) {
+    try {
+        return parse();
+    } catch (const json::exception& e) {
+        throw Error(std::string(what) + ": " + e.what());
+    }
+}
+
+}  // namespace
+
+OciState parse_state(std::string_view text) {
+    return json_boundary("the OCI state on stdin", [&] { return state_of(text); });
+}
+
+BundleConfig parse_bundle_config(std::string_view text) {
+    return json_boundary("config.json", [&] { return bundle_config_of(text); });
 }
 
 }  // namespace tsp

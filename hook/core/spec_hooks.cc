@@ -20,8 +20,11 @@ bool add_to_stage(ordered_json& hooks, const char* stage, const std::string& pat
     if (list.is_null()) list = ordered_json::array();
     if (!list.is_array())
         throw Error(std::string("config.json: hooks.") + stage + " is not a list");
-    for (const auto& h : list)
-        if (h.is_object() && h.value("path", "") == path) return false;
+    for (const auto& h : list) {
+        if (!h.is_object()) continue;  // not ours to judge: kept as it is
+        auto p = h.find("path");
+        if (p != h.end() && p->is_string() && p->get<std::string>() == path) return false;
+    }
     const auto slash = path.rfind('/');
     const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
     list.push_back(ordered_json{{"path", path}, {"args", {base, stage}}});
@@ -50,14 +53,20 @@ bool add_splice_hooks(ordered_json& spec, const std::string& hook_path) {
 
 bool add_splice_hooks_to_file(const std::string& path, const std::string& hook_path) {
     const std::string text = read_file(path, kMaxSpecBytes);
-    ordered_json spec = ordered_json::parse(text, nullptr, false);
-    if (spec.is_discarded()) throw Error(path + " is not valid JSON");
-    if (!spec_requests_splice(spec)) return false;
-    if (!add_splice_hooks(spec, hook_path)) return false;
+    std::string edited;
+    try {
+        ordered_json spec = ordered_json::parse(text, nullptr, false);
+        if (spec.is_discarded()) throw Error(path + " is not valid JSON");
+        if (!spec_requests_splice(spec)) return false;
+        if (!add_splice_hooks(spec, hook_path)) return false;
+        edited = spec.dump();
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(path + ": " + e.what());
+    }
 
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) throw Error(errno_message("cannot stat " + path, errno));
-    write_file_atomic(path, spec.dump(), st.st_mode & 07777, st.st_uid, st.st_gid);
+    write_file_atomic(path, edited, st.st_mode & 07777, st.st_uid, st.st_gid);
     return true;
 }
 

@@ -1,7 +1,8 @@
 // tcp-splice-hook: createRuntime attaches the shared sock_ops program on the
 // container's cgroup with the policy its io.tcp-splice/* annotations give;
 // poststop removes it. Fail-open: problems are logged and the container
-// starts, unless strict (annotation or config) asks to fail it.
+// starts, unless strict (annotation or config) asks to fail it. The hook
+// confines itself with seccomp before it reads any of its input.
 #include <signal.h>
 #include <unistd.h>
 
@@ -48,6 +49,16 @@ public:
     }
 
     int main() {
+        // Confined before a byte of input is read, so the config file, the
+        // OCI state on stdin and the bundle's config.json are all parsed
+        // under the filter; one allow-list serves the whole run. Whether
+        // the container is strict is not known yet: fail open.
+        try {
+            confine();
+        } catch (const Error& e) {
+            return fail("", std::string("cannot confine the hook: ") + e.what() +
+                                " (TCP_SPLICE_SECCOMP=off runs it unconfined)");
+        }
         try {
             cfg_ = load_config(o_.config.empty() ? config_path() : o_.config);
         } catch (const Error& e) {
@@ -103,10 +114,12 @@ private:
 
         const std::string cgroup = container_cgroup_dir(
             paths_.cgroup_root, st.pid, [&] { return bundle_config().cgroups_path; });
-        confine();
         require_module(paths_);
         require_bpffs(paths_);
         auto res = attach_container(paths_, {}, id_, cgroup, req.policy, "oci-hook");
+        if (!res.replaced.empty())
+            log_.warn("container " + short_id(id_) +
+                      ": replaced a malformed record: " + res.replaced);
         log_.info("container " + short_id(id_) + ": " +
                   (res.already ? "already attached on " : "attached on ") + cgroup + " (" +
                   describe(req.policy) + ")");
@@ -114,11 +127,16 @@ private:
     }
 
     int poststop() {
-        confine();
-        if (detach_container(paths_, id_)) log_.info("container " + short_id(id_) + ": detached");
+        const auto res = detach_container(paths_, id_);
+        if (!res.malformed.empty())
+            log_.warn("container " + short_id(id_) +
+                      ": removed a malformed record: " + res.malformed);
+        if (res.found) log_.info("container " + short_id(id_) + ": detached");
         return 0;
     }
 
+    // The seccomp allow-list (core/confine.h); TCP_SPLICE_SECCOMP=log only
+    // logs what it would deny, =off skips it.
     void confine() {
         const char* mode = std::getenv("TCP_SPLICE_SECCOMP");
         if (mode && std::string(mode) == "off") return;

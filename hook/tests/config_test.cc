@@ -33,6 +33,19 @@ TEST(Config, BadMembersNameTheFix) {
     }
 }
 
+TEST(Config, OnlyOurErrorComesOut) {
+    for (const char* text : {"5", "null", R"({"hook":{"strict":null}})", R"({"runtime":[]})",
+                             R"({"runtime":{"runtimes":"runc"}})", R"({"runtime":{"hook_path":5}})",
+                             "{\"hook\":\"\xff\"}"}) {
+        try {
+            parse_config(text);
+        } catch (const Error&) {
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << text << ": not our Error: " << e.what();
+        }
+    }
+}
+
 TEST(Config, LoadNamesTheFile) {
     const std::string path = "/tmp/tsp-config-test.json";
     std::ofstream(path) << R"({"hook":{"strict":2}})";

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/container_attach.h"
 #include "core/error.h"
 #include "core/program.h"
 
@@ -161,6 +163,63 @@ TEST_F(HostBpf, LoopbackOnlyAndAnyPort) {
     EXPECT_EQ(s1.matched, s0.matched + 2);
 }
 
+// A listener that exists before the attachment, in @cgroup (or outside it
+// when empty): after the parent attaches (it writes to the pipe), the child
+// exits with the listener's TCP_SAVE_SYN, which the attachment sets on the
+// listeners it prepares.
+struct OlderListener {
+    pid_t pid = -1;
+    int go = -1;
+
+    explicit OlderListener(const std::string& cgroup, int port) {
+        int ready[2], gopipe[2];
+        if (::pipe(ready) || ::pipe(gopipe)) return;
+        pid = ::fork();
+        if (pid == 0) {
+            if (!cgroup.empty())
+                std::ofstream(cgroup + "/cgroup.procs") << ::getpid() << std::flush;
+            int ls = ::socket(AF_INET, SOCK_STREAM, 0), one = 1;
+            ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(static_cast<uint16_t>(port));
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || ::listen(ls, 1))
+                _exit(100);
+            char c = 0;
+            if (::write(ready[1], &c, 1) != 1 || ::read(gopipe[0], &c, 1) != 1) _exit(101);
+            int save = -1;
+            socklen_t len = sizeof(save);
+            ::getsockopt(ls, IPPROTO_TCP, TCP_SAVE_SYN, &save, &len);
+            _exit(save);
+        }
+        char c;
+        ::close(ready[1]);
+        ::close(gopipe[0]);
+        if (::read(ready[0], &c, 1) != 1) pid = -1;
+        ::close(ready[0]);
+        go = gopipe[1];
+    }
+    int result() {
+        char c = 0;
+        if (::write(go, &c, 1) != 1) return -1;
+        ::close(go);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+};
+
+TEST_F(HostBpf, AttachPreparesOlderListenersInItsCgroupOnly) {
+    OlderListener inside(cg_, port_ + 3), outside("", port_ + 4);
+    ASSERT_GT(inside.pid, 0);
+    ASSERT_GT(outside.pid, 0);
+    Program prog = program();
+    ASSERT_EQ(prog.attach("t", cg_, Policy{true, false, {}}), AttachResult::kAttached);
+    EXPECT_EQ(inside.result(), 1) << "the older listener in the cgroup keeps no SYN";
+    EXPECT_EQ(outside.result(), 0) << "a listener outside the cgroup was touched";
+}
+
 TEST_F(HostBpf, FailedAttachLeavesNothing) {
     Program prog = program();
     EXPECT_THROW(prog.attach("t", "/tmp", Policy{}), Error);  // not a cgroup
@@ -168,6 +227,30 @@ TEST_F(HostBpf, FailedAttachLeavesNothing) {
     EXPECT_THROW(prog.attach("bad/name", cg_, Policy{}), Error);
     EXPECT_THROW(prog.attach("..", cg_, Policy{}), Error);
     EXPECT_FALSE(exists(paths_.pin_dir() + "/prog"));
+}
+
+// A malformed record under the container's own name (a crash mid-write, an
+// operator's edit) is replaced by attaching and removed by detaching: it
+// never wedges the container.
+TEST_F(HostBpf, AMalformedRecordIsReplacedByAttach) {
+    paths_.state_dir = bpffs_ + ".state";
+    ContainerRecords records(paths_.state_dir);
+    ::mkdir(paths_.state_dir.c_str(), 0700);
+    ::mkdir(records.dir().c_str(), 0700);
+    const std::string rec = records.dir() + "/ctr-c1.json";
+    std::ofstream(rec) << R"({"id":5})";
+    Policy pol{true, false, {6379}};
+    EXPECT_NO_THROW(attach_container(paths_, {false}, "c1", cg_, pol, "oci-hook"));
+    EXPECT_TRUE(exists(paths_.links_dir() + "/ctr-c1"));
+    auto r = records.load("c1");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->cgroup, cg_);
+    std::ofstream(rec) << "[";
+    EXPECT_NO_THROW(detach_container(paths_, "c1"));
+    EXPECT_FALSE(exists(rec));
+    EXPECT_FALSE(exists(paths_.links_dir() + "/ctr-c1"));
+    ::rmdir(records.dir().c_str());
+    ::rmdir(paths_.state_dir.c_str());
 }
 
 }  // namespace

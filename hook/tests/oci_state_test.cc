@@ -93,6 +93,26 @@ TEST(OciState, BundleConfig) {
     EXPECT_TRUE(parse_bundle_config("{}").annotations.empty());
 }
 
+// Whatever the input, nothing but our Error comes out (the hook catches
+// only that before it knows the container).
+TEST(OciState, OnlyOurErrorComesOut) {
+    for (const char* text :
+         {"5", "null", R"({"id":"a","pid":"7"})", R"({"id":"a","pid":1e99})",
+          R"({"id":"a","pid":-1})", R"({"id":"a","bundle":[]})", R"({"id":"a","linux":5})",
+          R"({"id":"a","linux":{"cgroupsPath":{}}})", R"({"id":"a","annotations":"x"})",
+          R"({"id":"a","annotations":{"k":null}})", "{\"id\":\"\xff\"}"}) {
+        for (auto* parse : {+[](std::string_view t) { parse_state(t); },
+                            +[](std::string_view t) { parse_bundle_config(t); }}) {
+            try {
+                parse(text);
+            } catch (const Error&) {
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << text << ": not our Error: " << e.what();
+            }
+        }
+    }
+}
+
 TEST(OciState, ReadAllStopsAtTheLimit) {
     int p[2];
     ASSERT_EQ(::pipe(p), 0);

@@ -105,5 +105,28 @@ TEST_F(SpecFile, BadFilesAreErrors) {
     EXPECT_THROW(add_splice_hooks_to_file(dir_ + "/missing.json", kHook), Error);
 }
 
+// Entries of someone else's making that are not hooks at all: ours goes in
+// next to them, and nothing but our Error ever comes out.
+TEST_F(SpecFile, OddHookEntriesAreKeptNotFatal) {
+    write(R"({"annotations":{"io.tcp-splice/ports":"1"},)"
+          R"("hooks":{"createRuntime":[{"path":5},"x",{"args":[]}],"poststop":[]}})");
+    ASSERT_NO_THROW(add_splice_hooks_to_file(path_, kHook));
+    auto back = ordered_json::parse(read_file(path_, 1 << 20));
+    EXPECT_EQ(back["hooks"]["createRuntime"].size(), 4u);
+    EXPECT_EQ(back["hooks"]["createRuntime"][3]["path"], kHook);
+    EXPECT_EQ(back["hooks"]["createRuntime"][0]["path"], 5);
+    for (const char* bad : {"[]", R"("x")",
+                            R"({"annotations":{"io.tcp-splice/ports":"1"},)"
+                            R"("hooks":{"poststop":7}})"}) {
+        write(bad);
+        try {
+            add_splice_hooks_to_file(path_, kHook);
+        } catch (const Error&) {
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << bad << ": not our Error: " << e.what();
+        }
+    }
+}
+
 }  // namespace
 }  // namespace tsp

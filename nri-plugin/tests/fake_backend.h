@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bounded_backend.h"
 #include "core/error.h"
 #include "plugin.h"
 
@@ -13,10 +14,15 @@ namespace tsp::nri {
 struct FakeBackend : Backend {
     std::map<std::string, std::string> attached_on;  // id -> cgroup
     std::vector<std::string> detached;
-    std::string fail_attach;  // throw for this id
+    std::string fail_attach;   // throw for this id
+    std::string defer_attach;  // answer Deferred for this id (it goes on "in the background")
 
     bool attach(const std::string& id, const std::string& cg, const Policy&) override {
         if (id == fail_attach) throw Error("module not loaded: load tcp_splice.ko first");
+        if (id == defer_attach) {
+            attached_on[id] = cg;
+            throw Deferred("timed out after 1500 ms");
+        }
         bool fresh = !attached_on.count(id);
         attached_on[id] = cg;
         return fresh;

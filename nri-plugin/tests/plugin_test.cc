@@ -119,6 +119,94 @@ TEST_F(PluginTest, AttachFailureIsLoggedNotReturned) {
     EXPECT_TRUE(backend.attached_on.empty());
 }
 
+TEST_F(PluginTest, StrictAttachFailureFailsTheStartWithOurReason) {
+    backend.fail_attach = "c1";
+    auto p = pod("p1", {{"io.tcp-splice/ports", "*"}, {"io.tcp-splice/strict", "true"}});
+    auto c = ctr("c1", "p1", "app");
+    Reply r = event(Event::StartContainer, p, &c);
+    EXPECT_EQ(r.code, Code::FailedPrecondition);
+    EXPECT_NE(r.message.find("tcp-splice: container default/pod-p1/app (c1)"), std::string::npos)
+        << r.message;
+    EXPECT_NE(r.message.find("module not loaded"), std::string::npos) << r.message;
+    EXPECT_TRUE(backend.attached_on.empty());
+}
+
+TEST_F(PluginTest, StrictFromTheConfigFailsTheStartToo) {
+    Plugin strict_plugin{backend, log, true};
+    backend.fail_attach = "c1";
+    auto p = pod("p1", {{"io.tcp-splice/ports", "*"}});
+    auto c = ctr("c1", "p1", "app");
+    api::StateChangeEvent ev;
+    ev.set_event(static_cast<api::Event>(static_cast<int>(Event::StartContainer)));
+    *ev.mutable_pod() = p;
+    *ev.mutable_container() = c;
+    EXPECT_EQ(strict_plugin.handle(kPluginService, "StateChange", bytes(ev)).code,
+              Code::FailedPrecondition);
+}
+
+TEST_F(PluginTest, StrictMissingCgroupFailsTheStart) {
+    auto p = pod("p1", {{"io.tcp-splice/ports", "*"}, {"io.tcp-splice/strict", "true"}});
+    auto c = ctr("c1", "p1", "app");
+    c.mutable_linux()->clear_cgroups_path();
+    Reply r = event(Event::StartContainer, p, &c);
+    EXPECT_EQ(r.code, Code::FailedPrecondition);
+    EXPECT_NE(r.message.find("cannot find the container's cgroup"), std::string::npos) << r.message;
+}
+
+TEST_F(PluginTest, StrictAttachStillRunningAtTheDeadlineFailsTheStartAndIsUndone) {
+    backend.defer_attach = "c1";
+    auto p = pod("p1", {{"io.tcp-splice/ports", "*"}, {"io.tcp-splice/strict", "true"}});
+    auto c = ctr("c1", "p1", "app");
+    Reply r = event(Event::StartContainer, p, &c);
+    EXPECT_EQ(r.code, Code::FailedPrecondition);
+    EXPECT_NE(r.message.find("timed out"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("(c1)"), std::string::npos) << r.message;
+    EXPECT_TRUE(backend.attached_on.empty()) << "the late attach must be undone";
+}
+
+TEST_F(PluginTest, NonStrictAttachStillRunningAtTheDeadlineStarts) {
+    backend.defer_attach = "c1";
+    auto p = pod("p1", {{"io.tcp-splice/ports", "*"}});
+    auto c = ctr("c1", "p1", "app");
+    EXPECT_EQ(event(Event::StartContainer, p, &c).code, Code::Ok);
+    EXPECT_TRUE(backend.attached_on.count("c1")) << "it finishes in the background";
+}
+
+// Not our Error (a library's exception): fail-open still holds, strict
+// still fails, and nothing escapes handle().
+TEST(PluginForeignExceptions, AreThatRequestsErrorOnly) {
+    struct Throwing : FakeBackend {
+        bool attach(const std::string&, const std::string&, const Policy&) override {
+            throw std::logic_error("type must be string, but is number");
+        }
+        std::vector<std::string> attached() override { throw std::runtime_error("bad record"); }
+    } backend;
+    Log log{"tsp-nri-test", false};
+    Plugin plugin{backend, log, false};
+    auto start = [&](bool strict) {
+        api::StateChangeEvent ev;
+        ev.set_event(static_cast<api::Event>(static_cast<int>(Event::StartContainer)));
+        *ev.mutable_pod() = pod("p1", {{"io.tcp-splice/ports", "*"},
+                                       {"io.tcp-splice/strict", strict ? "true" : "false"}});
+        *ev.mutable_container() = ctr("c1", "p1", "app");
+        return plugin.handle(kPluginService, "StateChange", bytes(ev));
+    };
+    EXPECT_EQ(start(false).code, Code::Ok);
+    Reply r = start(true);
+    EXPECT_EQ(r.code, Code::FailedPrecondition);
+    EXPECT_NE(r.message.find("type must be string"), std::string::npos) << r.message;
+    api::SynchronizeRequest s;
+    EXPECT_EQ(plugin.handle(kPluginService, "Synchronize", bytes(s)).code, Code::Ok);
+}
+
+TEST_F(PluginTest, StrictAttachFailureInSynchronizeFailsNothing) {
+    backend.fail_attach = "c1";
+    api::SynchronizeRequest s;
+    *s.add_pods() = pod("p1", {{"io.tcp-splice/ports", "*"}, {"io.tcp-splice/strict", "true"}});
+    *s.add_containers() = ctr("c1", "p1", "app");
+    EXPECT_EQ(call("Synchronize", bytes(s)).code, Code::Ok);
+}
+
 TEST_F(PluginTest, StopAndRemoveDetach) {
     auto p = pod("p1", {{"io.tcp-splice/ports", "*"}});
     auto c = ctr("c1", "p1", "app");
