@@ -18,26 +18,34 @@
 LIST_HEAD(tsp_pairs);
 DEFINE_SPINLOCK(tsp_pairs_lock);
 
-static void tsp_endpoint_of(const struct sock *sk, struct tsp_endpoint *e)
+/* @sk's own address (@local) or its peer's, as @sk sees them. */
+static void tsp_addr_of(const struct sock *sk, bool local, struct tsp_addr *a)
 {
-	memset(e, 0, sizeof(*e));
-	e->port = htons(sk->sk_num);
-	e->netns = sock_net(sk)->ns.inum;
+	memset(a, 0, sizeof(*a));
+	a->port = local ? htons(sk->sk_num) : sk->sk_dport;
+	a->family = AF_INET;
 #if IS_ENABLED(CONFIG_IPV6)
-	if (sk->sk_family == AF_INET6 &&
-	    !ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr)) {
-		e->family = AF_INET6;
-		memcpy(e->addr, &sk->sk_v6_rcv_saddr, sizeof(e->addr));
-		return;
-	}
 	if (sk->sk_family == AF_INET6) {
-		e->family = AF_INET;
-		e->addr[0] = sk->sk_v6_rcv_saddr.s6_addr32[3];
+		const struct in6_addr *in6 = local ? &sk->sk_v6_rcv_saddr :
+						     &sk->sk_v6_daddr;
+
+		if (!ipv6_addr_v4mapped(in6)) {
+			a->family = AF_INET6;
+			memcpy(a->addr, in6, sizeof(a->addr));
+		} else {
+			a->addr[0] = in6->s6_addr32[3];
+		}
 		return;
 	}
 #endif
-	e->family = AF_INET;
-	e->addr[0] = sk->sk_rcv_saddr;
+	a->addr[0] = local ? sk->sk_rcv_saddr : sk->sk_daddr;
+}
+
+static void tsp_endpoint_of(const struct sock *sk, struct tsp_endpoint *e)
+{
+	tsp_addr_of(sk, true, &e->local);
+	tsp_addr_of(sk, false, &e->peer);
+	e->netns = sock_net(sk)->ns.inum;
 }
 
 /*
@@ -57,6 +65,9 @@ struct tsp_pair *tsp_pair_new(struct tsp_sock *a, struct tsp_sock *b)
 	p->ring_bytes = tsp_ring_bytes();
 	tsp_endpoint_of(a->sk, &p->end[0]);
 	tsp_endpoint_of(b->sk, &p->end[1]);
+	/* Each end sees the other's own address, unless NAT is between. */
+	p->nat = memcmp(&p->end[0].local, &p->end[1].peer, sizeof(struct tsp_addr)) ||
+		 memcmp(&p->end[1].local, &p->end[0].peer, sizeof(struct tsp_addr));
 	a->side = 0;
 	b->side = 1;
 	/* Pairs with the acquire in tsp_pair_of(): publish it initialised. */
@@ -68,6 +79,8 @@ struct tsp_pair *tsp_pair_new(struct tsp_sock *a, struct tsp_sock *b)
 	list_add_tail(&p->node, &tsp_pairs);
 	spin_unlock(&tsp_pairs_lock);
 	tsp_event(TSP_EV_PAIRS_TOTAL);
+	if (p->nat)
+		tsp_event(TSP_EV_PAIRS_NAT);
 	tsp_gauge_add(TSP_GA_PAIRS_LIVE, 1);
 	return p;
 }

@@ -20,6 +20,7 @@
 #include <linux/math.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sysfs.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
@@ -28,112 +29,79 @@
 
 #include "tcp_splice.h"
 
-/* ring_kbytes bounds, KiB; values are rounded up to a power of two. */
-#define TSP_RING_KBYTES_MIN	4U
-#define TSP_RING_KBYTES_MAX	16384U
-#define TSP_RING_KBYTES_DEF	64U
+/* A u32 parameter and its range; @pow2: stored rounded up to 2^n. */
+struct tsp_param {
+	u32 val;
+	u32 min;
+	u32 max;
+	const char *unit;
+	bool pow2;
+};
 
-#define TSP_RING_LIMIT_MBYTES_DEF	512U
-#define TSP_RING_LIMIT_MBYTES_MAX	1048576U
-#define TSP_RING_NETNS_SHARE_DEF	50U
+static struct tsp_param ring_kbytes = {
+	.val = 64, .min = 4, .max = 16384, .unit = "KiB", .pow2 = true,
+};
 
-static u32 ring_kbytes = TSP_RING_KBYTES_DEF;
-static u32 ring_limit_mbytes = TSP_RING_LIMIT_MBYTES_DEF;
-static u32 ring_netns_share = TSP_RING_NETNS_SHARE_DEF;
+static struct tsp_param ring_limit_mbytes = {
+	.val = 512, .min = 1, .max = 1048576, .unit = "MiB",
+};
+
+static struct tsp_param ring_netns_share = {
+	.val = 50, .min = 1, .max = 100, .unit = "percent",
+};
 
 u32 tsp_ring_bytes(void)
 {
-	return READ_ONCE(ring_kbytes) * 1024;
+	return READ_ONCE(ring_kbytes.val) * 1024;
 }
 
 u32 tsp_ring_limit_mbytes(void)
 {
-	return READ_ONCE(ring_limit_mbytes);
+	return READ_ONCE(ring_limit_mbytes.val);
 }
 
 u32 tsp_ring_netns_share(void)
 {
-	return READ_ONCE(ring_netns_share);
+	return READ_ONCE(ring_netns_share.val);
 }
 
-/* Parse @val for parameter @kp into @out; out-of-range values are refused. */
-static int tsp_param_u32(const char *val, const struct kernel_param *kp,
-			 u32 min, u32 max, const char *unit, u32 *out)
+/* Out-of-range values are refused (ERANGE) and say why in the log. */
+static int tsp_param_set(const char *val, const struct kernel_param *kp)
 {
-	int err = kstrtou32(val, 0, out);
+	struct tsp_param *p = kp->arg;
+	u32 v;
+	int err = kstrtou32(val, 0, &v);
 
 	if (err)
 		return err;
-	if (*out < min || *out > max) {
+	if (v < p->min || v > p->max) {
 		pr_err("%s=%u out of range [%u, %u] %s\n",
-		       kp->name, *out, min, max, unit);
+		       kp->name, v, p->min, p->max, p->unit);
 		return -ERANGE;
 	}
+	WRITE_ONCE(p->val, p->pow2 ? roundup_pow_of_two(v) : v);
 	return 0;
 }
 
-/* In-range values are stored rounded up to 2^n. */
-static int ring_kbytes_set(const char *val, const struct kernel_param *kp)
+static int tsp_param_get(char *buf, const struct kernel_param *kp)
 {
-	u32 kb;
-	int err;
+	const struct tsp_param *p = kp->arg;
 
-	err = tsp_param_u32(val, kp, TSP_RING_KBYTES_MIN, TSP_RING_KBYTES_MAX,
-			    "KiB", &kb);
-	if (err)
-		return err;
-	WRITE_ONCE(*(u32 *)kp->arg, roundup_pow_of_two(kb));
-	return 0;
+	return sysfs_emit(buf, "%u\n", READ_ONCE(p->val));
 }
 
-static const struct kernel_param_ops ring_kbytes_ops = {
-	.set	= ring_kbytes_set,
-	.get	= param_get_uint,
+static const struct kernel_param_ops tsp_param_ops = {
+	.set	= tsp_param_set,
+	.get	= tsp_param_get,
 };
 
-module_param_cb(ring_kbytes, &ring_kbytes_ops, &ring_kbytes, 0644);
+module_param_cb(ring_kbytes, &tsp_param_ops, &ring_kbytes, 0644);
 MODULE_PARM_DESC(ring_kbytes,
 		 "Per-direction ring size in KiB for new pairs, 4..16384, rounded up to a power of two (default 64)");
-
-static int ring_limit_set(const char *val, const struct kernel_param *kp)
-{
-	u32 mb;
-	int err;
-
-	err = tsp_param_u32(val, kp, 1, TSP_RING_LIMIT_MBYTES_MAX, "MiB", &mb);
-	if (err)
-		return err;
-	WRITE_ONCE(*(u32 *)kp->arg, mb);
-	return 0;
-}
-
-static const struct kernel_param_ops ring_limit_ops = {
-	.set	= ring_limit_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(ring_limit_mbytes, &ring_limit_ops, &ring_limit_mbytes, 0644);
+module_param_cb(ring_limit_mbytes, &tsp_param_ops, &ring_limit_mbytes, 0644);
 MODULE_PARM_DESC(ring_limit_mbytes,
 		 "Ring memory all engaged rings may hold in MiB, 1..1048576 (default 512); beyond it a direction stays plain TCP");
-
-static int ring_share_set(const char *val, const struct kernel_param *kp)
-{
-	u32 pct;
-	int err;
-
-	err = tsp_param_u32(val, kp, 1, 100, "percent", &pct);
-	if (err)
-		return err;
-	WRITE_ONCE(*(u32 *)kp->arg, pct);
-	return 0;
-}
-
-static const struct kernel_param_ops ring_share_ops = {
-	.set	= ring_share_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(ring_netns_share, &ring_share_ops, &ring_netns_share, 0644);
+module_param_cb(ring_netns_share, &tsp_param_ops, &ring_netns_share, 0644);
 MODULE_PARM_DESC(ring_netns_share,
 		 "Percent of ring_limit_mbytes one network namespace's senders may hold, 1..100 (default 50)");
 

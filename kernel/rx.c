@@ -137,13 +137,10 @@ int tsp_ioctl(struct sock *sk, int cmd, int *karg)
  * wait. 0: our loop.
  */
 static size_t tsp_tcp_direct(struct sock *sk, const struct tsp_sock *ts,
-			     size_t len, int flags)
+			     const struct tsp_ring *rx, size_t len, int flags)
 {
-	struct tsp_ring *rx;
-	u32 owed, queued, off;
+	u32 owed = tsp_tcp_owed(sk, rx), queued, off;
 
-	rx = tsp_rx_ring(ts);
-	owed = tsp_tcp_owed(sk, rx);
 	/* No startup byte left; or a peek, which may go on into the ring. */
 	if (!owed || (rx && (flags & MSG_PEEK)))
 		return 0;
@@ -225,6 +222,7 @@ int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 	struct tsp_sock *ts = tsp_sk(sk);
 	bool peek = flags & MSG_PEEK;
 	int copied = 0, err = 0, target, n;
+	struct tsp_ring *rx;
 	bool spun = false;
 	u32 off0 = 0;
 	size_t direct;
@@ -234,13 +232,20 @@ int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 	if ((flags & (MSG_ERRQUEUE | MSG_OOB)) || tsp_repair(sk) ||
 	    (!tsp_pair_of(ts) && READ_ONCE(ts->gone)))
 		return ts->base->recvmsg(sk, msg, len, flags);
-	direct = tsp_tcp_direct(sk, ts, len, flags);
+	rx = tsp_rx_ring(ts);
+	direct = tsp_tcp_direct(sk, ts, rx, len, flags);
 	if (direct) {
 		/* Without waiting: TCP must not sleep where ring bytes wake us. */
 		n = ts->base->recvmsg(sk, msg, direct, flags | MSG_DONTWAIT);
 		if (n > 0 && !peek && tsp_pair_of(ts))
 			tsp_event_add(TSP_EV_BYTES_STARTUP, n);
-		if (n == -EAGAIN && !(flags & MSG_DONTWAIT))
+		/*
+		 * EOF is TCP's last word only if no ring came first: the peer
+		 * may have engaged one, written to it and closed since we looked.
+		 */
+		if (!n && !rx && tsp_rx_ring(ts))
+			n = 0;
+		else if (n == -EAGAIN && !(flags & MSG_DONTWAIT))
 			n = 0;	/* another reader took them: our loop */
 		else if (n <= 0 || (flags & MSG_DONTWAIT) || peek ||
 			 n >= sock_rcvlowat(sk, flags & MSG_WAITALL, len))
@@ -254,9 +259,10 @@ int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 	if (peek)
 		off0 = max(sk_peek_offset(sk, flags), 0);
 	while (copied < len) {
-		struct tsp_ring *rx = tsp_rx_ring(ts);
-		u32 owed = tsp_tcp_owed(sk, rx);
-		u32 off = peek ? off0 + copied : 0;
+		u32 owed, off = peek ? off0 + copied : 0;
+
+		rx = tsp_rx_ring(ts);
+		owed = tsp_tcp_owed(sk, rx);
 
 		if (off < owed) {
 			/* A peek reads TCP's part once: its own offset goes on. */

@@ -27,6 +27,7 @@ static const char *const tsp_event_names[TSP_EV_MAX] = {
 	[TSP_EV_REFUSED_RING]		= "refused_ring",
 	[TSP_EV_REFUSED_LIMIT]		= "refused_limit",
 	[TSP_EV_PAIRS_TOTAL]		= "pairs_total",
+	[TSP_EV_PAIRS_NAT]		= "pairs_nat",
 	[TSP_EV_WAITED_UNPAIRED]	= "waited_unpaired",
 	[TSP_EV_BYTES_RING]		= "bytes_ring",
 	[TSP_EV_BYTES_STARTUP]		= "bytes_startup",
@@ -65,13 +66,13 @@ static int tsp_stats_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-static void tsp_show_end(struct seq_file *seq, const char *name,
-			 const struct tsp_endpoint *e)
+static void tsp_show_addr(struct seq_file *seq, const char *name,
+			  const struct tsp_addr *a)
 {
-	if (e->family == AF_INET)
-		seq_printf(seq, " %s=%pI4:%u", name, &e->addr[0], ntohs(e->port));
+	if (a->family == AF_INET)
+		seq_printf(seq, " %s=%pI4:%u", name, &a->addr[0], ntohs(a->port));
 	else
-		seq_printf(seq, " %s=[%pI6c]:%u", name, e->addr, ntohs(e->port));
+		seq_printf(seq, " %s=[%pI6c]:%u", name, a->addr, ntohs(a->port));
 }
 
 static u32 tsp_fill(const struct tsp_ring *r)
@@ -82,7 +83,9 @@ static u32 tsp_fill(const struct tsp_ring *r)
 /*
  * One line per live pair, both ends as "a" and "b" (each end's local
  * address; the other's is its peer), their network namespaces, bytes
- * each way through the rings and each ring's fill/size.
+ * each way through the rings and each ring's fill/size, and "nat=1" when
+ * addresses were translated between them, with the peer address each end
+ * sees (a_peer, b_peer: a ClusterIP, a published port).
  */
 static int tsp_pairs_show(struct seq_file *seq, void *v)
 {
@@ -90,13 +93,18 @@ static int tsp_pairs_show(struct seq_file *seq, void *v)
 
 	spin_lock_bh(&tsp_pairs_lock);
 	list_for_each_entry(p, &tsp_pairs, node) {
-		tsp_show_end(seq, "a", &p->end[0]);
-		tsp_show_end(seq, "b", &p->end[1]);
-		seq_printf(seq, " netns_a=%u netns_b=%u bytes_ab=%llu bytes_ba=%llu fill_ab=%u fill_ba=%u size=%u\n",
+		tsp_show_addr(seq, "a", &p->end[0].local);
+		tsp_show_addr(seq, "b", &p->end[1].local);
+		seq_printf(seq, " netns_a=%u netns_b=%u bytes_ab=%llu bytes_ba=%llu fill_ab=%u fill_ba=%u size=%u nat=%d",
 			   p->end[0].netns, p->end[1].netns,
 			   READ_ONCE(p->bytes[0]), READ_ONCE(p->bytes[1]),
 			   tsp_fill(&p->ring[0]), tsp_fill(&p->ring[1]),
-			   p->ring_bytes);
+			   p->ring_bytes, p->nat);
+		if (p->nat) {
+			tsp_show_addr(seq, "a_peer", &p->end[0].peer);
+			tsp_show_addr(seq, "b_peer", &p->end[1].peer);
+		}
+		seq_putc(seq, '\n');
 	}
 	spin_unlock_bh(&tsp_pairs_lock);
 	return 0;

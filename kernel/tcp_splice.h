@@ -50,6 +50,7 @@ enum tsp_event {
 	TSP_EV_REFUSED_RING,	/* no memory for a ring: that direction TCP */
 	TSP_EV_REFUSED_LIMIT,	/* ring memory limit or share reached */
 	TSP_EV_PAIRS_TOTAL,	/* pairs made */
+	TSP_EV_PAIRS_NAT,	/* ... whose addresses were translated between */
 	TSP_EV_WAITED_UNPAIRED,	/* ends that left the registry unpaired */
 	TSP_EV_BYTES_RING,	/* payload bytes moved through rings */
 	TSP_EV_BYTES_STARTUP,	/* bytes read over TCP by paired receivers */
@@ -97,11 +98,21 @@ struct tsp_key {
 	u64 synack;
 };
 
-/* One end as it was when paired, for the live pair list. */
-struct tsp_endpoint {
-	__be32 addr[4];			/* IPv4 in addr[0] */
+/* An address and port as one socket sees it (IPv4 in addr[0]). */
+struct tsp_addr {
+	__be32 addr[4];
 	__be16 port;
 	u16 family;
+};
+
+/*
+ * One end as it was when paired, for the live pair list: its own address
+ * and the one it sees for its peer (which differs from the peer's own
+ * when NAT is between them).
+ */
+struct tsp_endpoint {
+	struct tsp_addr local;
+	struct tsp_addr peer;
 	u32 netns;			/* network namespace inode */
 };
 
@@ -123,6 +134,7 @@ struct tsp_pair {
 	 */
 	u32 want_space[2];
 	u32 ring_bytes;			/* ring_kbytes at pairing time */
+	bool nat;			/* addresses were translated between */
 	struct tsp_ring ring[2];
 };
 
