@@ -8,23 +8,24 @@
 #ifndef TCP_SPLICE_SOCK_STATE_H
 #define TCP_SPLICE_SOCK_STATE_H
 
-#define ST_LISTEN 0x01	 /* a listener prepared for the proof */
-#define ST_CONNECT 0x02	 /* the connect step was decided */
-#define ST_EST 0x04	 /* the ESTABLISHED step was decided */
+#define ST_LISTEN 0x01   /* a listener prepared for the proof */
+#define ST_CONNECT 0x02  /* the connect step was decided */
+#define ST_EST 0x04      /* the ESTABLISHED step was decided */
 #define ST_OUR_FLAG 0x08 /* we turned on option writing */
-#define ST_SPLICE 0x10	 /* the connect step's policy said splice */
+#define ST_SPLICE 0x10   /* the connect step's policy said splice */
+#define ST_OUR_SAVE 0x20 /* we turned on TCP_SAVE_SYN (a listener) */
 
 struct tsp_sock_state {
-	__u32 flags;
-	__u32 pad;
-	__u64 token; /* the active end's SYN token */
+    __u32 flags;
+    __u32 pad;
+    __u64 token; /* the active end's SYN token */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
-	__type(key, int);
-	__type(value, struct tsp_sock_state);
+    __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+    __type(key, int);
+    __type(value, struct tsp_sock_state);
 } decided SEC(".maps");
 
 #endif /* TCP_SPLICE_SOCK_STATE_H */

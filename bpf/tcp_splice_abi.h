@@ -30,11 +30,11 @@ typedef __u64 tsp_u64;
 #define TSP_F_LOOPBACK_ONLY (1U << 1) /* both ends in 127/8, ::1, ::ffff:127/104 */
 
 struct tsp_policy {
-	tsp_u32 version; /* TSP_POLICY_VERSION once written */
-	tsp_u32 flags;
-	tsp_u32 nports; /* 0: any port; else match either endpoint's port */
-	tsp_u32 pad;
-	tsp_u16 ports[TSP_MAX_PORTS]; /* host byte order, sorted, unique */
+    tsp_u32 version; /* TSP_POLICY_VERSION once written */
+    tsp_u32 flags;
+    tsp_u32 nports; /* 0: any port; else match either endpoint's port */
+    tsp_u32 pad;
+    tsp_u16 ports[TSP_MAX_PORTS]; /* host byte order, sorted, unique */
 };
 
 /*
@@ -50,18 +50,18 @@ struct tsp_policy {
 
 /* Program-wide counters (the program's .bss). */
 struct tsp_prog_stats {
-	tsp_u64 established;  /* ESTABLISHED callbacks seen */
-	tsp_u64 matched;      /* ... that the deciding policy accepted */
-	tsp_u64 kfunc_called; /* ... that reached bpf_tcp_splice_pair() */
-	tsp_u64 kfunc_failed; /* ... for which it returned an error */
-	/* Handshake proofs (the option above) */
-	tsp_u64 syn_option;      /* SYNs that carried our token */
-	tsp_u64 synack_option;   /* SYN-ACKs that answered one */
-	tsp_u64 no_option_space; /* no room left in a SYN or SYN-ACK */
-	tsp_u64 peer_no_option;  /* matched ends whose peer sent no token */
-	tsp_u64 other_host;      /* ... whose peer is on another host */
-	tsp_u64 listener_early;  /* passive ends of listeners from before
-				    the attachment (no saved SYN) */
+    tsp_u64 established;  /* ESTABLISHED callbacks seen */
+    tsp_u64 matched;      /* ... that the deciding policy accepted */
+    tsp_u64 kfunc_called; /* ... that reached bpf_tcp_splice_pair() */
+    tsp_u64 kfunc_failed; /* ... for which it returned an error */
+    /* Handshake proofs (the option above) */
+    tsp_u64 syn_option;      /* SYNs that carried our token */
+    tsp_u64 synack_option;   /* SYN-ACKs that answered one */
+    tsp_u64 no_option_space; /* no room left in a SYN or SYN-ACK */
+    tsp_u64 peer_no_option;  /* matched ends whose peer sent no token */
+    tsp_u64 other_host;      /* ... whose peer is on another host */
+    tsp_u64 listener_early;  /* passive ends of listeners from before
+                                the attachment (no saved SYN) */
 };
 
 #endif /* TCP_SPLICE_ABI_H */

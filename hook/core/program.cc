@@ -22,6 +22,7 @@
 #include "core/fd.h"
 #include "core/host_id.h"
 #include "core/lock.h"
+#include "core/netns.h"
 #include "core/params.h"
 #include "prepare.skel.h"
 #include "tcp_splice.skel.h"
@@ -173,15 +174,22 @@ Loaded open_or_load(const Paths& paths, const ProgramOptions& opts) {
     return l;
 }
 
-// Prepares the listeners older than an attachment on @cgroup_id, as the
-// program's listen step prepares new ones (bpf/prepare.bpf.c): a TCP socket
-// iterator run once, sharing the program's socket-state map. Returns how
-// many it prepared.
-std::uint64_t prepare_listeners(const Paths& paths, std::uint64_t cgroup_id) {
+// Prepares the listeners older than an attachment on @cgroup_id (the
+// directory @cgroup_dir), as the program's listen step prepares new ones
+// (bpf/prepare.bpf.c), or with @undo takes back from every listener what
+// was set on it: a TCP socket iterator, sharing the program's socket-state
+// map. An iterator sees the sockets of the namespace it is created in, so
+// it runs in ours and in every other its processes are in (all processes'
+// for @undo); a namespace we may not enter (the OCI hook's seccomp filter)
+// is skipped: at createRuntime the container has no listeners yet.
+// Returns how many listeners it changed.
+std::uint64_t prepare_listeners(const Paths& paths, std::uint64_t cgroup_id,
+                                const std::string& cgroup_dir, bool undo = false) {
     std::unique_ptr<prepare_bpf, void (*)(prepare_bpf*)> skel(prepare_bpf::open(),
                                                               prepare_bpf::destroy);
     if (!skel) throw Error(errno_message("cannot open the listener iterator", errno));
     skel->rodata->target_cgroup_id = cgroup_id;
+    skel->rodata->undo = undo;
     UniqueFd state = obj_get(paths.pin_dir() + "/" + kDecidedPin);
     if (int err = bpf_map__reuse_fd(skel->maps.decided, state.get()); err != 0)
         throw Error(errno_message("sharing the socket-state map", -err));
@@ -190,11 +198,16 @@ std::uint64_t prepare_listeners(const Paths& paths, std::uint64_t cgroup_id) {
     std::unique_ptr<bpf_link, int (*)(bpf_link*)> link(
         bpf_program__attach_iter(skel->progs.tcp_splice_prepare, nullptr), bpf_link__destroy);
     if (!link) throw Error(errno_message("attaching the listener iterator", errno));
-    UniqueFd it(bpf_iter_create(bpf_link__fd(link.get())));
-    if (!it) throw Error(errno_message("running the listener iterator", errno));
-    char buf[256];
-    while (::read(it.get(), buf, sizeof(buf)) > 0) {
-    }
+    auto run = [&] {
+        UniqueFd it(bpf_iter_create(bpf_link__fd(link.get())));
+        if (!it) throw Error(errno_message("running the listener iterator", errno));
+        char buf[256];
+        while (::read(it.get(), buf, sizeof(buf)) > 0) {
+        }
+    };
+    run();
+    for (const UniqueFd& ns : netns_of_cgroup(undo ? std::string() : cgroup_dir))
+        in_netns(ns.get(), run);
     return skel->bss->prepared;
 }
 
@@ -288,7 +301,7 @@ AttachResult Program::attach(const std::string& name, const std::string& cgroup_
     // Best effort: without it only listeners older than the attachment
     // stay unspliced (counted by the program as listener_early).
     try {
-        prepare_listeners(paths_, cg_id);
+        prepare_listeners(paths_, cg_id, cgroup_dir);
     } catch (const Error&) {
     }
     return AttachResult::kAttached;
@@ -305,6 +318,11 @@ bool Program::detach(const std::string& name) {
         if (found && ::unlink(pin.c_str()) != 0)
             throw Error(errno_message("cannot remove " + pin, errno));
         if (loaded() && link_names(paths_).empty()) {
+            // Best effort: listeners keep only flags no program reads.
+            try {
+                prepare_listeners(paths_, 0, {}, true);
+            } catch (const Error&) {
+            }
             unpin_program(paths_);
             released = true;
         }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -164,60 +165,72 @@ TEST_F(HostBpf, LoopbackOnlyAndAnyPort) {
 }
 
 // A listener that exists before the attachment, in @cgroup (or outside it
-// when empty): after the parent attaches (it writes to the pipe), the child
-// exits with the listener's TCP_SAVE_SYN, which the attachment sets on the
-// listeners it prepares.
+// when empty), in a child process; save_syn() asks the child for the
+// listener's TCP_SAVE_SYN, which an attachment sets on the listeners it
+// prepares and the last detach takes back.
 struct OlderListener {
     pid_t pid = -1;
-    int go = -1;
+    int ask = -1, answer = -1;
 
     explicit OlderListener(const std::string& cgroup, int port) {
-        int ready[2], gopipe[2];
-        if (::pipe(ready) || ::pipe(gopipe)) return;
+        int q[2], a[2];
+        if (::pipe(q) || ::pipe(a)) return;
         pid = ::fork();
         if (pid == 0) {
             if (!cgroup.empty())
                 std::ofstream(cgroup + "/cgroup.procs") << ::getpid() << std::flush;
             int ls = ::socket(AF_INET, SOCK_STREAM, 0), one = 1;
             ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-            sockaddr_in a{};
-            a.sin_family = AF_INET;
-            a.sin_port = htons(static_cast<uint16_t>(port));
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || ::listen(ls, 1))
+            sockaddr_in sa{};
+            sa.sin_family = AF_INET;
+            sa.sin_port = htons(static_cast<uint16_t>(port));
+            sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (::bind(ls, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) || ::listen(ls, 1))
                 _exit(100);
             char c = 0;
-            if (::write(ready[1], &c, 1) != 1 || ::read(gopipe[0], &c, 1) != 1) _exit(101);
-            int save = -1;
-            socklen_t len = sizeof(save);
-            ::getsockopt(ls, IPPROTO_TCP, TCP_SAVE_SYN, &save, &len);
-            _exit(save);
+            if (::write(a[1], &c, 1) != 1) _exit(101);
+            while (::read(q[0], &c, 1) == 1) {
+                int save = -1;
+                socklen_t len = sizeof(save);
+                ::getsockopt(ls, IPPROTO_TCP, TCP_SAVE_SYN, &save, &len);
+                c = static_cast<char>(save);
+                if (::write(a[1], &c, 1) != 1) _exit(102);
+            }
+            _exit(0);
         }
+        ::close(q[0]);
+        ::close(a[1]);
+        ask = q[1];
+        answer = a[0];
         char c;
-        ::close(ready[1]);
-        ::close(gopipe[0]);
-        if (::read(ready[0], &c, 1) != 1) pid = -1;
-        ::close(ready[0]);
-        go = gopipe[1];
+        if (::read(answer, &c, 1) != 1) pid = -1;  // listening
     }
-    int result() {
+    int save_syn() {
         char c = 0;
-        if (::write(go, &c, 1) != 1) return -1;
-        ::close(go);
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (::write(ask, &c, 1) != 1 || ::read(answer, &c, 1) != 1) return -1;
+        return c;
+    }
+    ~OlderListener() {
+        ::close(ask);
+        ::close(answer);
+        if (pid > 0) {
+            ::kill(pid, SIGKILL);  // another child may hold our pipe open
+            ::waitpid(pid, nullptr, 0);
+        }
     }
 };
 
-TEST_F(HostBpf, AttachPreparesOlderListenersInItsCgroupOnly) {
+TEST_F(HostBpf, AttachPreparesOlderListenersInItsCgroupAndTheLastDetachUndoes) {
     OlderListener inside(cg_, port_ + 3), outside("", port_ + 4);
     ASSERT_GT(inside.pid, 0);
     ASSERT_GT(outside.pid, 0);
+    ASSERT_EQ(inside.save_syn(), 0);
     Program prog = program();
     ASSERT_EQ(prog.attach("t", cg_, Policy{true, false, {}}), AttachResult::kAttached);
-    EXPECT_EQ(inside.result(), 1) << "the older listener in the cgroup keeps no SYN";
-    EXPECT_EQ(outside.result(), 0) << "a listener outside the cgroup was touched";
+    EXPECT_EQ(inside.save_syn(), 1) << "the older listener in the cgroup keeps no SYN";
+    EXPECT_EQ(outside.save_syn(), 0) << "a listener outside the cgroup was touched";
+    EXPECT_TRUE(prog.detach("t"));
+    EXPECT_EQ(inside.save_syn(), 0) << "the last detach left the listener prepared";
 }
 
 TEST_F(HostBpf, FailedAttachLeavesNothing) {

@@ -1,0 +1,91 @@
+#include "core/netns.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "core/error.h"
+
+namespace tsp {
+namespace {
+
+using NsId = std::pair<dev_t, ino_t>;
+
+bool ns_id(int fd, NsId* id) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return false;
+    *id = {st.st_dev, st.st_ino};
+    return true;
+}
+
+// Calls @fn with every pid listed in cgroup.procs of @dir and below.
+template <class Fn>
+void cgroup_pids(const std::string& dir, int depth, Fn&& fn) {
+    std::ifstream procs(dir + "/cgroup.procs");
+    for (long pid; procs >> pid;) fn(pid);
+    if (depth > 64) return;  // cgroup v2 nests far less; stop on loops
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d) return;
+    while (const dirent* e = ::readdir(d.get())) {
+        if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
+        cgroup_pids(dir + "/" + e->d_name, depth + 1, fn);
+    }
+}
+
+template <class Fn>
+void all_pids(Fn&& fn) {
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir("/proc"), ::closedir);
+    if (!d) return;
+    while (const dirent* e = ::readdir(d.get())) {
+        char* end;
+        long pid = std::strtol(e->d_name, &end, 10);
+        if (*end == '\0' && pid > 0) fn(pid);
+    }
+}
+
+}  // namespace
+
+std::vector<UniqueFd> netns_of_cgroup(const std::string& cgroup_dir) {
+    std::vector<UniqueFd> out;
+    std::set<NsId> seen;
+    UniqueFd self(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    NsId id;
+    if (self && ns_id(self.get(), &id)) seen.insert(id);
+    auto visit = [&](long pid) {
+        std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd && ns_id(fd.get(), &id) && seen.insert(id).second) out.push_back(std::move(fd));
+    };
+    if (cgroup_dir.empty())
+        all_pids(visit);
+    else
+        cgroup_pids(cgroup_dir, 0, visit);
+    return out;
+}
+
+bool in_netns(int ns, const std::function<void()>& step) {
+    UniqueFd self(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (!self || ::setns(ns, CLONE_NEWNET) != 0) return false;
+    auto back = [&] {
+        if (::setns(self.get(), CLONE_NEWNET) != 0)
+            throw Error(errno_message("cannot return to our network namespace", errno));
+    };
+    try {
+        step();
+    } catch (...) {
+        back();
+        throw;
+    }
+    back();
+    return true;
+}
+
+}  // namespace tsp
