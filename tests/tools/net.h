@@ -174,7 +174,7 @@ inline int local_port(int fd) {
     return ntohs(a.sin_port);
 }
 
-// The module's line for a connection whose client port is @port, if paired.
+// The module's lines for pairs with an end on local port @port.
 inline std::string pair_line(int port) {
     FILE* f = std::fopen("/proc/1/net/tcp_splice_pairs", "r");
     if (!f) return "";
@@ -182,9 +182,22 @@ inline std::string pair_line(int port) {
     std::string needle = ":" + std::to_string(port) + " ";
     std::string out;
     while (std::fgets(line, sizeof(line), f))
-        if (std::strstr(line, needle.c_str())) out = line;
+        if (std::strstr(line, needle.c_str())) out += line;
     std::fclose(f);
     if (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+}
+
+// What ss says of the sockets on port @port (state, queues, ULP), for reports.
+inline std::string ss_lines(int port) {
+    std::string cmd = "ss -tanie state all '( sport = :" + std::to_string(port) +
+                      " or dport = :" + std::to_string(port) + " )' 2>&1";
+    std::string out;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+        char buf[512];
+        while (std::fgets(buf, sizeof(buf), p)) out += buf;
+        ::pclose(p);
+    }
     return out;
 }
 

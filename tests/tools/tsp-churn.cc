@@ -5,7 +5,8 @@
 //       every thread opens --conns short connections one after another:
 //       connect, send a 13-byte message, read its echo, close (the closing
 //       side and a reset-close chosen at random), with the suite's narrow
-//       ephemeral port range reusing 4-tuples heavily.
+//       ephemeral port range reusing 4-tuples heavily. An echo later than
+//       --timeout is counted late; one that has not come 60 s later is lost.
 //   tsp-churn mixed [--workers 64] [--seconds 60] [--port P] [--stall 20]
 //       every worker runs random connections for --seconds: sizes 1 B to
 //       256 KiB each way, half-closes, resets from either side, late
@@ -25,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
@@ -51,14 +53,16 @@ struct Args {
 
 std::atomic<long> g_conns{0}, g_ok{0}, g_resets{0}, g_lost{0}, g_wrong{0}, g_stalls{0}, g_errors{0},
     g_bytes{0};
+std::atomic<long> g_late{0}, g_late_max_ms{0};
 std::atomic<bool> g_stop{false};
+constexpr double kGraceSeconds = 60;
 std::mutex g_log;
 
 void report(const char* what, int port, const std::string& detail) {
     std::lock_guard<std::mutex> l(g_log);
     std::string pl = pair_line(port);
-    std::fprintf(stderr, "%s: client port %d: %s%s%s\n", what, port, detail.c_str(),
-                 pl.empty() ? "" : "; pair: ", pl.c_str());
+    std::fprintf(stderr, "%s: client port %d: %s%s%s\n%s", what, port, detail.c_str(),
+                 pl.empty() ? "" : "; pairs: ", pl.c_str(), port ? ss_lines(port).c_str() : "");
 }
 
 int listener(const Args& a) {
@@ -99,6 +103,25 @@ int connect_to(const Args& a, const void* syn_data = nullptr, std::size_t syn_le
 
 // --- echo: 13 bytes there and back, heavy 4-tuple reuse ---------------------
 
+// The server's view of the last connection from each client port, for the
+// report of a lost one.
+std::mutex g_seen_lock;
+std::map<int, std::string> g_seen;
+
+void server_saw(int c, const std::string& what) {
+    sockaddr_in pa{};
+    socklen_t l = sizeof(pa);
+    ::getpeername(c, reinterpret_cast<sockaddr*>(&pa), &l);
+    std::lock_guard<std::mutex> g(g_seen_lock);
+    g_seen[ntohs(pa.sin_port)] = what + " at " + std::to_string(now_s());
+}
+
+std::string server_view(int port) {
+    std::lock_guard<std::mutex> g(g_seen_lock);
+    auto it = g_seen.find(port);
+    return it == g_seen.end() ? "server never saw it" : "server: " + it->second;
+}
+
 void echo_server(int lfd, double timeout) {
     for (;;) {
         int c = ::accept(lfd, nullptr, nullptr);
@@ -106,7 +129,8 @@ void echo_server(int lfd, double timeout) {
             if (g_stop) return;
             continue;
         }
-        set_timeouts(c, timeout + 2);
+        set_timeouts(c, kGraceSeconds + timeout);
+        server_saw(c, "accepted");
         char buf[13];
         std::size_t got = 0;
         while (got < sizeof(buf)) {
@@ -114,7 +138,10 @@ void echo_server(int lfd, double timeout) {
             if (r <= 0) break;
             got += std::size_t(r);
         }
-        if (got == sizeof(buf)) ::send(c, buf, sizeof(buf), MSG_NOSIGNAL);
+        const int rerr = errno;
+        ssize_t sent = got == sizeof(buf) ? ::send(c, buf, sizeof(buf), MSG_NOSIGNAL) : -2;
+        server_saw(c, "got " + std::to_string(got) + " (" + std::strerror(rerr) + "), echoed " +
+                          std::to_string(sent) + " '" + std::string(buf, got) + "'");
         // Half the time the server closes first (TIME_WAIT on its side), and
         // now and then with a reset (no TIME_WAIT: the 4-tuple is free at once).
         unsigned r = unsigned(c) * 2654435761u ^ unsigned(got);
@@ -144,17 +171,40 @@ void echo_client(const Args& a, int id) {
             g_errors++;
             report("send failed", port, std::strerror(errno));
         } else {
+            // A message later than --timeout is late (counted, not a
+            // failure: TCG can starve a thread that long); one that never
+            // comes within the grace period is lost.
+            const double t0 = now_s();
+            bool extended = false;
             while (got < 13) {
                 ssize_t r = ::recv(fd, back + got, 13 - got, 0);
-                if (r <= 0) break;
-                got += std::size_t(r);
+                if (r > 0) {
+                    got += std::size_t(r);
+                    continue;
+                }
+                if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !extended) {
+                    extended = true;
+                    set_timeouts(fd, kGraceSeconds);
+                    continue;
+                }
+                break;
+            }
+            const double took = now_s() - t0;
+            if (got == 13 && extended) {
+                g_late++;
+                long ms = long(took * 1000);
+                for (long m = g_late_max_ms;
+                     ms > m && !g_late_max_ms.compare_exchange_weak(m, ms);) {
+                }
             }
             if (got < 13) {
                 g_lost++;
+                const int e = errno;
                 report("lost", port,
                        "echo of '" + std::string(msg, 13) + "': " + std::to_string(got) +
-                           " of 13 bytes within " + std::to_string(a.timeout) + " s (" +
-                           std::strerror(errno) + ")");
+                           " of 13 bytes within " + std::to_string(took) + " s (" +
+                           std::strerror(e) + ") at " + std::to_string(now_s()) + "; " +
+                           server_view(port));
             } else if (std::memcmp(back, msg, 13) != 0) {
                 g_wrong++;
                 report("wrong bytes", port,
@@ -421,10 +471,12 @@ int main(int argc, char** argv) {
     // Let server threads finish the last connections (their stalls count).
     std::this_thread::sleep_for(std::chrono::duration<double>(a.mode == "mixed" ? 1.0 : 0.2));
     std::printf(
-        "tsp-churn %s: %ld connections in %.1f s: %ld ok, %ld reset by design, %ld lost, "
-        "%ld wrong, %ld stalled, %ld errors, %ld bytes checked\n",
-        a.mode.c_str(), g_conns.load(), now_s() - t0, g_ok.load(), g_resets.load(), g_lost.load(),
-        g_wrong.load(), g_stalls.load(), g_errors.load(), g_bytes.load());
+        "tsp-churn %s: %ld connections in %.1f s: %ld ok (%ld of them later than %.0f s, the "
+        "latest after %.1f s), %ld reset by design, %ld lost, %ld wrong, %ld stalled, %ld "
+        "errors, %ld bytes checked\n",
+        a.mode.c_str(), g_conns.load(), now_s() - t0, g_ok.load(), g_late.load(), a.timeout,
+        double(g_late_max_ms.load()) / 1000, g_resets.load(), g_lost.load(), g_wrong.load(),
+        g_stalls.load(), g_errors.load(), g_bytes.load());
     std::fflush(stdout);
     bool bad = g_lost || g_wrong || g_stalls || g_errors;
     _exit(bad ? 1 : 0);

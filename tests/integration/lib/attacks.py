@@ -9,11 +9,9 @@ or "not ok CASE: why"; exits 1 if any failed.
 An end that is closing or disconnecting must leave the registry first: it
 never pairs afterwards, and nothing it leaves behind stalls the other end.
 """
-import argparse
 import ctypes
 import errno
 import os
-import signal
 import socket
 import struct
 import sys
@@ -22,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from semantics import (Conn, Fail, counter, expect, pattern, recv_exact,  # noqa: E402
-                       recv_until_eof)
+                       recv_until_eof, run_cases)
 
 TCP_REPAIR, TCP_REPAIR_QUEUE = 19, 20
 TCP_DEFER_ACCEPT = 9
@@ -308,36 +306,8 @@ def kcm_reads_through_read_sock(mode):
         cn.close()
 
 
-def _case_timeout(signum, frame):
-    raise Fail(f"no result after {CASE_SECS} s (hung?)")
-
-
-CASE_SECS = int(os.environ.get("TSP_CASE_TIMEOUT", "150"))
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--mode", choices=("splice", "tcp"), default="tcp")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("cases", nargs="*")
-    a = ap.parse_args()
-    names = a.cases or list(CASES)
-    if a.list:
-        print("\n".join(names))
-        return
-    failed = 0
-    for name in names:
-        signal.signal(signal.SIGALRM, _case_timeout)
-        signal.alarm(CASE_SECS)
-        try:
-            CASES[name](a.mode)
-            print(f"ok {name}", flush=True)
-        except (Fail, OSError, ValueError) as e:
-            print(f"not ok {name}: {type(e).__name__}: {e}", flush=True)
-            failed += 1
-        finally:
-            signal.alarm(0)
-    sys.exit(1 if failed else 0)
+    run_cases(CASES, lambda name, fn, mode: fn(mode), description=__doc__)
 
 
 if __name__ == "__main__":

@@ -41,3 +41,24 @@ run_in() {
 		bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
 	fi
 }
+
+# routed_pod NS ADDR: a network namespace routed from the host as
+# Kubernetes CNIs without a bridge do (Calico's layout): eth0 with ADDR/32,
+# a default route via a link-local gateway the host answers for, and a host
+# route to ADDR through the namespace's veth "r-NS". The gateway address is
+# the host's own (on tsp-dummy0): the guest has no default route, so proxy
+# ARP alone, which answers only for routed addresses, would not do.
+routed_pod() {
+	local ns=$1 addr=$2
+	ip addr add 169.254.1.1/32 dev tsp-dummy0 2>/dev/null
+	ip netns add "$ns"
+	ip link add "r-$ns" type veth peer name eth0 netns "$ns"
+	ip link set "r-$ns" up
+	echo 1 >"/proc/sys/net/ipv4/conf/r-$ns/proxy_arp"
+	ip route add "$addr/32" dev "r-$ns"
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" addr add "$addr/32" dev eth0
+	ip -n "$ns" route add 169.254.1.1 dev eth0 scope link
+	ip -n "$ns" route add default via 169.254.1.1 dev eth0
+}

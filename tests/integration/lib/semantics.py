@@ -246,24 +246,38 @@ def epoll_in_edge(c):
     c.expect_ring()
 
 
-@case
-def epoll_out_edge(c):
-    """The Go/nginx pattern: write until EAGAIN, wait for the EPOLLOUT edge."""
-    ep = select.epoll()
+class _Epoll:
+    """An epoll set with the count of bytes written to fill the socket."""
+
+    def __init__(self):
+        self.ep = select.epoll()
+        self.filled = 0
+
+    def __getattr__(self, name):
+        return getattr(self.ep, name)
+
+
+def epoll_out_filled(c):
+    """An edge-triggered EPOLLOUT watch on the client, written full: TCP may
+    still free space as queued bytes reach the peer, so refill until no edge
+    comes while the reader does not read."""
+    ep = _Epoll()
     ep.register(c.c.fileno(), select.EPOLLOUT | select.EPOLLET)
     expect(ep.poll(1), "no initial EPOLLOUT")
     c.c.sendall(b"y")
     drain(c.s, 1)
-    # TCP may still free space as queued bytes reach the peer: refill
-    # until no edge comes while the reader does not read.
-    n = 0
     for _ in range(20):
-        n += fill(c.c)
+        ep.filled += fill(c.c)
         if not ep.poll(0.3):
-            break
-    else:
-        raise Fail("EPOLLOUT edges kept coming while the reader did not read")
-    drain(c.s, n)
+            return ep
+    raise Fail("EPOLLOUT edges kept coming while the reader did not read")
+
+
+@case
+def epoll_out_edge(c):
+    """The Go/nginx pattern: write until EAGAIN, wait for the EPOLLOUT edge."""
+    ep = epoll_out_filled(c)
+    drain(c.s, ep.filled)
     expect(ep.poll(5), "no EPOLLOUT edge after the reader drained")
     ep.close()
     c.expect_ring()
@@ -525,22 +539,11 @@ def blocked_writer_unspec(c):
 def epoll_out_low_water(c):
     """EPOLLOUT comes back when a fair share of the space is free, not one
     byte (TCP: a third of the buffer), so writers do not spin on tiny writes."""
-    ep = select.epoll()
-    ep.register(c.c.fileno(), select.EPOLLOUT | select.EPOLLET)
-    expect(ep.poll(1), "no initial EPOLLOUT")
-    c.c.sendall(b"y")
-    drain(c.s, 1)
-    n = 0
-    for _ in range(20):
-        n += fill(c.c)
-        if not ep.poll(0.3):
-            break
-    else:
-        raise Fail("EPOLLOUT edges kept coming while the reader did not read")
+    ep = epoll_out_filled(c)
     drain(c.s, 1)
     ev = ep.poll(0.5)
-    expect(not ev, f"EPOLLOUT after the reader freed 1 byte of {n}")
-    drain(c.s, n - 1)
+    expect(not ev, f"EPOLLOUT after the reader freed 1 byte of {ep.filled}")
+    drain(c.s, ep.filled - 1)
     expect(ep.poll(5), "no EPOLLOUT edge after the reader drained")
     ep.close()
     c.expect_ring()
@@ -1031,38 +1034,50 @@ def _case_timeout(signum, frame):
 CASE_SECS = int(os.environ.get("TSP_CASE_TIMEOUT", "150"))
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def run_cases(cases, run_one, default=None, description=None):
+    """The command line of a case file: --mode splice|tcp, --list, CASE...
+    run_one(name, fn, mode) runs one case; each prints "ok NAME" or
+    "not ok NAME: why" and has TSP_CASE_TIMEOUT seconds. Exits 1 if any
+    failed."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--mode", choices=("splice", "tcp"), default="tcp")
     ap.add_argument("--list", action="store_true", help="print the default cases")
     ap.add_argument("cases", nargs="*")
     a = ap.parse_args()
-    names = a.cases or [n for n in CASES if n != "cork_before_pairing"]
+    names = a.cases or default or list(cases)
     if a.list:
         print("\n".join(names))
         return
     failed = 0
     for name in names:
-        fn = CASES.get(name)
+        fn = cases.get(name)
         if fn is None:
             print(f"not ok {name}: no such case")
             failed += 1
             continue
-        c = None
         signal.signal(signal.SIGALRM, _case_timeout)
         signal.alarm(CASE_SECS)
         try:
-            c = getattr(fn, "make", Conn)(a.mode)
-            fn(c)
+            run_one(name, fn, a.mode)
             print(f"ok {name}", flush=True)
         except (Fail, OSError, ValueError) as e:
             print(f"not ok {name}: {type(e).__name__}: {e}", flush=True)
             failed += 1
         finally:
             signal.alarm(0)
-            if c is not None:
-                c.close()
     sys.exit(1 if failed else 0)
+
+
+def _run_conn_case(name, fn, mode):
+    c = getattr(fn, "make", Conn)(mode)
+    try:
+        fn(c)
+    finally:
+        c.close()
+
+
+def main():
+    run_cases(CASES, _run_conn_case, [n for n in CASES if n != "cork_before_pairing"])
 
 
 if __name__ == "__main__":

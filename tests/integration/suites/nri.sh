@@ -9,7 +9,8 @@
 # fails strict pods with bad annotations at creation and strict pods whose
 # attach fails at start, and a stopped or crashed plugin never blocks pod
 # creation; containerd launches it pre-registered from its plugin_path
-# (connection on fd 3).
+# (connection on fd 3). Two pods through a ClusterIP-style DNAT are
+# spliced, each annotated with the port it sees.
 # timeout: 1500
 source "$TSP_LIB/testlib.sh"
 
@@ -131,6 +132,34 @@ check "... one log line per decision" log_wait "tsp/tsp-a/srv (${AS:0:12}): atta
 check "... their connection is spliced" wait_pair 7000
 check "... and the pair moves bytes through the ring" \
 	sh -c "sleep 3; grep ':7000' /proc/net/tcp_splice_pairs | grep -vq 'bytes_ab=0 bytes_ba=0'"
+
+# --- two pods through a ClusterIP-style DNAT: each end's policy on its own view ---
+# The client pod dials the Service 10.96.0.30:80, DNAT'd to the node's
+# 10.0.0.1:7010 where the server pod (host network) listens: the client is
+# annotated with the port it dials, the server with the port it listens on.
+# The guest has no default route: one for the Service address, as a node has.
+ip addr add 10.0.0.1/32 dev tsp-dummy0 2>/dev/null
+ip route add 10.96.0.30/32 dev tsp-dummy0
+iptables -t nat -A OUTPUT -d 10.96.0.30/32 -p tcp --dport 80 -j DNAT --to-destination 10.0.0.1:7010
+clientto() { echo "while true; do (while true; do echo ping; sleep 1; done) | nc $1 $2; sleep 1; done"; }
+n0=$(c pairs_nat)
+S=$(pod tsp-s --annotation io.tcp-splice/ports=7010)
+SS=$(run_ctr "$S" tsp-s srv --pod-annotation io.tcp-splice/ports=7010 --sh "$(serve 7010)")
+CP=$(pod tsp-c --annotation io.tcp-splice/ports=80)
+CC=$(run_ctr "$CP" tsp-c cli --pod-annotation io.tcp-splice/ports=80 --sh "$(clientto 10.96.0.30 80)")
+check "a server pod (ports=7010) and a client pod (ports=80) dialling the Service 10.96.0.30:80" \
+	test -n "$SS" -a -n "$CC"
+check "... their connection is spliced through the DNAT" wait_pair 7010
+check "... marked nat=1, the client seeing the Service address" \
+	sh -c "grep ':7010' /proc/net/tcp_splice_pairs | grep 'nat=1' | grep -q '10.96.0.30:80'"
+check "... counted in pairs_nat" test "$(c pairs_nat)" -gt "$n0"
+check "... and moves bytes through the ring" \
+	sh -c "sleep 3; grep ':7010' /proc/net/tcp_splice_pairs | grep -vq 'bytes_ab=0 bytes_ba=0'"
+for id in $CC $SS; do cri stop "$id" >/dev/null 2>&1; cri rm "$id" >/dev/null 2>&1; done
+for id in $CP $S; do cri stopp "$id" >/dev/null 2>&1; cri rmp "$id" >/dev/null 2>&1; done
+iptables -t nat -D OUTPUT -d 10.96.0.30/32 -p tcp --dport 80 -j DNAT --to-destination 10.0.0.1:7010
+ip route del 10.96.0.30/32 dev tsp-dummy0
+ip addr del 10.0.0.1/32 dev tsp-dummy0 2>/dev/null
 
 # --- an unannotated pod: nothing attached, nothing spliced ---
 B=$(pod tsp-b)
