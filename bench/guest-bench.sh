@@ -2,8 +2,9 @@
 # Benchmarks, run inside the guest by `tests/integration/run --bench`.
 # Every cell is measured in this one boot: baseline TCP, splice, and
 # splice + busy-poll (net.core.busy_read=50) one after the other, netperf
-# pinned with -T 0,1; the whole matrix is repeated TSP_BENCH_REPS times
-# (default 3) so the report can take medians.
+# pinned with -T 0,1 (loopback, two netns on a bridge, and through a
+# ClusterIP DNAT between routed pods); the whole matrix is repeated TSP_BENCH_REPS times
+# (default 5) so the report can take medians.
 # Writes one JSON record per cell and repetition to $TSP_OUT/bench.jsonl.
 set -u
 OUT=$TSP_OUT/bench.jsonl
@@ -11,13 +12,22 @@ OUT=$TSP_OUT/bench.jsonl
 CG=/sys/fs/cgroup/tsp-bench
 mkdir -p $CG
 SECS=${TSP_BENCH_SECS:-5}
-REPS=${TSP_BENCH_REPS:-3}
+REPS=${TSP_BENCH_REPS:-5}
 REP=0
 DATA_PORT=12866
 REDIS_PORT=6379
 
 source "$TSP_LIB/netns.sh"
 bridge_netns tsp-bbr 10.80.0 tsp-ba tsp-bb
+# A Kubernetes ClusterIP: routed pods (as CNIs without a bridge), the
+# Service 10.96.0.20 DNAT'd by the rules kube-proxy writes (iptables mode).
+sysctl -qw net.ipv4.ip_forward=1
+routed_pod tsp-bca 10.244.9.2
+routed_pod tsp-bcb 10.244.9.3
+for port in 12865 $DATA_PORT $REDIS_PORT; do
+	iptables -t nat -A PREROUTING -d 10.96.0.20/32 -p tcp --dport $port \
+		-j DNAT --to-destination 10.244.9.3:$port
+done
 # in_cg NETNS|loopback CMD...: run in the bench cgroup (and netns).
 in_cg() {
 	local ns=$1
@@ -52,6 +62,7 @@ record() { # TEST SIZE PATH MODE VALUE UNIT "CPU CTXT"
 netperf_cell() { # MODE PATH HOST TEST SIZE
 	local mode=$1 path=$2 host=$3 test=$4 size=$5 ns=loopback args line before after
 	[ "$path" = netns ] && ns=tsp-ba
+	[ "$path" = clusterip ] && ns=tsp-bca
 	if [ "$test" = TCP_RR ]; then args="-r $size,$size"; else args="-m $size"; fi
 	before=$(cpu_sample | paste -sd' ')
 	line=$(in_cg $ns netperf -P 0 -H "$host" -t "$test" -l "$SECS" -T 0,1 -- -P ,$DATA_PORT $args \
@@ -62,20 +73,42 @@ netperf_cell() { # MODE PATH HOST TEST SIZE
 	record "$test" "$size" "$path" "$mode" "$value" "$unit" "$(cpu_busy "$before" "$after")"
 }
 
-redis_cell() { # MODE CONC
-	local mode=$1 conc=$2 line before after n=$((SECS * 4000))
+# Connection setup with W ends already waiting in the registry for peers
+# that never come (TCP_DEFER_ACCEPT): connect, accept, 1 B each way, close.
+conn_cell() { # MODE WAITING
+	local mode=$1 waiting=$2 line before after
 	before=$(cpu_sample | paste -sd' ')
-	line=$(in_cg tsp-ba redis-benchmark -h 10.80.0.2 -p $REDIS_PORT -t get -c "$conc" -n $n --csv 2>&1 |
+	line=$(in_cg loopback tsp-waiters --waiting "$waiting" --fresh 2000 --port 7960 2>&1 |
+		sed -n 's/.*fresh connections.*: \([0-9]*\)\/s, 0 failed/\1/p')
+	after=$(cpu_sample | paste -sd' ')
+	[[ "$line" =~ ^[0-9]+$ ]] || { echo "tsp-waiters failed"; line=0; }
+	record conn_setup "$waiting" loopback "$mode" "$line" conn/s "$(cpu_busy "$before" "$after")"
+}
+
+redis_cell() { # MODE CONC [PATH]
+	local mode=$1 conc=$2 path=${3:-netns} line before after n=$((SECS * 4000))
+	local ns=tsp-ba host=10.80.0.2
+	[ "$path" = clusterip ] && ns=tsp-bca host=10.96.0.20
+	before=$(cpu_sample | paste -sd' ')
+	line=$(in_cg $ns redis-benchmark -h $host -p $REDIS_PORT -t get -c "$conc" -n $n --csv 2>&1 |
 		awk -F'"' '$2 == "GET" { print $4 }')
 	after=$(cpu_sample | paste -sd' ')
 	[[ "$line" =~ ^[0-9.]+$ ]] || { echo "redis-benchmark failed"; line=0; }
-	record redis_get "$conc" netns "$mode" "$line" ops/s "$(cpu_busy "$before" "$after")"
+	record redis_get "$conc" "$path" "$mode" "$line" ops/s "$(cpu_busy "$before" "$after")"
 }
 
+sysctl -qw net.core.somaxconn=262144 net.ipv4.tcp_max_syn_backlog=262144 \
+	net.ipv4.tcp_syncookies=0 net.ipv4.ip_local_port_range="10000 65000"
+# The ClusterIP rules load conntrack: its table must hold conn_setup's
+# 100,000 waiting connections too (a node running kube-proxy raises it).
+sysctl -qw net.netfilter.nf_conntrack_max=524288
 in_cg loopback netserver -L 127.0.0.1 -p 12865 >/dev/null 2>&1
 in_cg tsp-bb netserver -L 10.80.0.2 -p 12865 >/dev/null 2>&1
 in_cg tsp-bb redis-server --port $REDIS_PORT --bind 10.80.0.2 --protected-mode no --save '' --appendonly no \
 	--daemonize yes >/dev/null
+in_cg tsp-bcb netserver -L 10.244.9.3 -p 12865 >/dev/null 2>&1
+in_cg tsp-bcb redis-server --port $REDIS_PORT --bind 10.244.9.3 --protected-mode no --save '' \
+	--appendonly no --daemonize yes >/dev/null
 sleep 1
 
 # Modes alternate per cell, so drift over the run (TCG is noisy) hits all
@@ -113,6 +146,21 @@ for conc in 1 50; do
 	for mode in $MODES; do
 		set_mode $mode
 		redis_cell $mode $conc
+	done
+done
+# Through a ClusterIP DNAT: the rules translate, the pair does not care.
+for mode in $MODES; do
+	set_mode $mode
+	netperf_cell $mode clusterip 10.96.0.20 TCP_RR 1
+done
+for mode in $MODES; do
+	set_mode $mode
+	redis_cell $mode 1 clusterip
+done
+for waiting in 0 100000; do
+	for mode in baseline splice; do
+		set_mode $mode
+		conn_cell $mode $waiting
 	done
 done
 done

@@ -151,7 +151,10 @@ int status(const Options& o) {
         };
         std::cout << "  " << f("a") << " <-> " << f("b") << " netns " << f("netns_a") << "/"
                   << f("netns_b") << " bytes " << f("bytes_ab") << "/" << f("bytes_ba") << " fill "
-                  << f("fill_ab") << "/" << f("fill_ba") << " of " << f("size") << "\n";
+                  << f("fill_ab") << "/" << f("fill_ba") << " of " << f("size");
+        if (f("nat") == "1")
+            std::cout << " nat (a sees " << f("a_peer") << ", b sees " << f("b_peer") << ")";
+        std::cout << "\n";
     }
     std::cout << "attachments: " << atts.size() << "\n";
     for (auto& a : atts)

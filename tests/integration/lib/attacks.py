@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from semantics import (Conn, Fail, counter, expect, pattern, recv_exact,  # noqa: E402
-                       recv_until_eof, run_cases)
+                       recv_until_eof, run_cases, unspec)
 
 TCP_REPAIR, TCP_REPAIR_QUEUE = 19, 20
 TCP_DEFER_ACCEPT = 9
@@ -65,12 +65,6 @@ def write_until_error(sock, secs=5.0, chunk=4096):
             return n
         time.sleep(0.001)
     raise Fail(f"writes kept succeeding for {secs} s ({n} bytes) after the peer closed")
-
-
-def unspec(sock):
-    sa = struct.pack("H14x", socket.AF_UNSPEC)
-    rc = libc.connect(sock.fileno(), sa, len(sa))
-    expect(rc == 0, f"connect(AF_UNSPEC) failed (errno {ctypes.get_errno()})")
 
 
 @case

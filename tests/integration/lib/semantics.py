@@ -77,6 +77,13 @@ def pattern(n, seed=0):
     return (block * (n // 251 + 1))[:n]
 
 
+def unspec(sock):
+    """connect(AF_UNSPEC): ends the socket's association (TCP's disconnect)."""
+    sa = struct.pack("H14x", socket.AF_UNSPEC)
+    rc = libc.connect(sock.fileno(), sa, len(sa))
+    expect(rc == 0, f"connect(AF_UNSPEC) failed (errno {ctypes.get_errno()})")
+
+
 def recv_exact(sock, n, timeout=20.0):
     sock.settimeout(timeout)
     buf = bytearray()
@@ -468,9 +475,7 @@ def listen_after_unspec(c):
     c.c.sendall(b"x")
     expect(recv_exact(c.s, 1) == b"x", "wrong bytes")
     c.expect_ring()
-    sa = struct.pack("H14x", socket.AF_UNSPEC)
-    expect(libc.connect(c.c.fileno(), sa, len(sa)) == 0,
-           f"connect(AF_UNSPEC) failed (errno {ctypes.get_errno()})")
+    unspec(c.c)
     c.c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     c.c.bind((HOST, 0))
     c.c.listen(4)
@@ -520,9 +525,7 @@ def blocked_writer_unspec(c):
     wt.start()
     time.sleep(0.5)
     at_disconnect = got[0]
-    sa = struct.pack("H14x", socket.AF_UNSPEC)
-    expect(libc.connect(c.c.fileno(), sa, len(sa)) == 0,
-           f"connect(AF_UNSPEC) failed (errno {ctypes.get_errno()})")
+    unspec(c.c)
     wt.join(10)
     expect(not wt.is_alive(), "the blocked writer never returned")
     rt.join(30)
@@ -953,9 +956,7 @@ def reconnect_after_unspec(c):
     c.c.sendall(b"first")
     expect(recv_exact(c.s, 5) == b"first", "wrong bytes")
     c.expect_ring()
-    sa = struct.pack("H14x", socket.AF_UNSPEC)
-    rc = libc.connect(c.c.fileno(), sa, len(sa))
-    expect(rc == 0, f"connect(AF_UNSPEC) failed (errno {ctypes.get_errno()})")
+    unspec(c.c)
     expect_reset(c.s)
     lst = socket.socket()
     lst.bind((HOST, 0))

@@ -277,6 +277,8 @@ if section 6; then
 W=${TSP_WAITERS:-100000}
 sysctl -qw net.core.somaxconn=262144 net.ipv4.tcp_max_syn_backlog=262144 \
 	net.ipv4.tcp_syncookies=0 net.ipv4.ip_local_port_range="10000 65000"
+# Once any NAT rule loaded conntrack, its table must hold them all too.
+[ -e /proc/sys/net/netfilter/nf_conntrack_max ] && sysctl -qw net.netfilter.nf_conntrack_max=524288
 check "2000 fresh pairs with no end waiting" run_in $MAIN -- tsp-waiters --waiting 0 --fresh 2000 --port 7920
 rm -f $D/w.*
 p0=$(c pairs_total)

@@ -6,8 +6,10 @@
 # (hairpin masquerade), a published host port DNAT'd into a pod. Every such
 # connection pairs, marked nat=1, and moves its bytes through the rings;
 # flushing the rules mid-connection leaves the pair intact; an end whose
-# peer takes no part stays TCP; the same addresses in another namespace
-# still never pair with them.
+# peer takes no part stays TCP; each end applies the policy to its own
+# view (the client the Service port, the server its own; --loopback-only
+# is not fooled by a DNAT to 127.0.0.1); the same addresses in another
+# namespace still never pair with them.
 # timeout: 1200
 source "$TSP_LIB/testlib.sh"
 source "$TSP_LIB/netns.sh"
@@ -70,6 +72,10 @@ check "[iptables] a client outside the cgroups: stays TCP" \
 run_in $CG/a tsp-pa -- $NAT connect 10.96.0.10 80 1 1048576 --hold 3 --expect-nat >/tmp/nat-hold.log 2>&1 &
 hold=$!
 sleep 2
+check "... tcp-splice-ctl status lists it through NAT, the client seeing the ClusterIP" \
+	sh -c 'tcp-splice-ctl status | grep -Eq " nat \((a sees 10.96.0.10:80, b sees 10.244.0.2:|a sees 10.244.0.2:[0-9]+, b sees 10.96.0.10:80)"'
+check "... and counts pairs_nat, waited_unpaired" \
+	sh -c 'tcp-splice-ctl status | grep "module counters" | grep -q "pairs_nat=[1-9].* waited_unpaired="'
 check "[iptables] the rules flushed while a spliced connection is open" kube_iptables_flush
 check_wait "... it stays paired and finishes intact" $hold
 cat /tmp/nat-hold.log
@@ -117,7 +123,41 @@ check "[nftables] 10 connections to the ClusterIP: each paired, nat=1, intact" \
 check "[nftables] hairpin: pod c reaches its own Service: paired, nat=1" \
 	run_in $CG/c tsp-pc -- $NAT connect 10.96.0.11 80 6 65536 --expect-nat
 check_eq "... 16 pairs made through NAT" "$((p0 + 16))" "$(c pairs_nat)"
+
+# Policy: each end matches its own view of the connection, the client the
+# Service port it dials (80), the server the port it listens on (8080).
+reenable() { tcp-splice-ctl disable >/dev/null && tcp-splice-ctl enable --cgroup $CG "$@" >/dev/null; }
+# policy_case EXPECT ENABLE-OPTIONS...: pod a to the nftables ClusterIP.
+policy_case() {
+	local expect=$1
+	shift
+	reenable "$@" && run_in $CG/a tsp-pa -- $NAT connect 10.96.0.11 80 2 65536 "$expect"
+}
+check "[policy] --ports 80 (the Service port): the server end does not match, stays TCP" \
+	policy_case --expect-tcp --ports 80
+check "[policy] --ports 8080 (the pod port): the client end does not match, stays TCP" \
+	policy_case --expect-tcp --ports 8080
+check "[policy] --ports 80,8080: paired, nat=1" policy_case --expect-nat --ports 80,8080
 nft delete table ip kube-proxy
+
+# --loopback-only and a DNAT to 127.0.0.1 (as a port published on the
+# node's address to a loopback-bound server): the client dialled 10.0.0.1,
+# the server sees 10.0.0.1 as its peer; neither end is loopback in its own
+# view, so the connection stays TCP, while a direct loopback one pairs.
+sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.lo.route_localnet=1
+run_in $CG/host -- $NAT serve 127.0.0.1 8081 >/tmp/nat-lo.log 2>&1 &
+lsrv=$!
+sleep 1
+iptables -t nat -A OUTPUT -d 10.0.0.1/32 -p tcp --dport 18081 -j DNAT --to-destination 127.0.0.1:8081
+check "enable --loopback-only" reenable --loopback-only
+check "[policy] --loopback-only: 10.0.0.1:18081 DNAT'd to 127.0.0.1:8081 stays TCP" \
+	run_in $CG/host -- $NAT connect 10.0.0.1 18081 2 65536 --expect-tcp
+check "[policy] --loopback-only: 127.0.0.1:8081 directly: paired" \
+	run_in $CG/host -- $NAT connect 127.0.0.1 8081 2 65536
+iptables -t nat -F
+kill $lsrv 2>/dev/null
+sysctl -qw net.ipv4.conf.all.route_localnet=0 net.ipv4.conf.lo.route_localnet=0
+check "back to any port" reenable
 
 # IPVS mode: the ClusterIP on a dummy device, a virtual service in NAT mode.
 if modprobe ip_vs 2>/dev/null && command -v ipvsadm >/dev/null; then
