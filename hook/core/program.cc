@@ -179,12 +179,11 @@ Loaded open_or_load(const Paths& paths, const ProgramOptions& opts) {
 // (bpf/prepare.bpf.c), or with @undo takes back from every listener what
 // was set on it: a TCP socket iterator, sharing the program's socket-state
 // map. An iterator sees the sockets of the namespace it is created in, so
-// it runs in ours and in every other its processes are in (all processes'
-// for @undo); a namespace we may not enter (the OCI hook's seccomp filter)
-// is skipped: at createRuntime the container has no listeners yet.
-// Returns how many listeners it changed.
+// it runs in ours and, with @all_netns, in every other the cgroup's
+// processes are in (all processes' for @undo); a namespace we may not
+// enter is skipped. Returns how many listeners it changed.
 std::uint64_t prepare_listeners(const Paths& paths, std::uint64_t cgroup_id,
-                                const std::string& cgroup_dir, bool undo = false) {
+                                const std::string& cgroup_dir, bool all_netns, bool undo = false) {
     std::unique_ptr<prepare_bpf, void (*)(prepare_bpf*)> skel(prepare_bpf::open(),
                                                               prepare_bpf::destroy);
     if (!skel) throw Error(errno_message("cannot open the listener iterator", errno));
@@ -206,8 +205,9 @@ std::uint64_t prepare_listeners(const Paths& paths, std::uint64_t cgroup_id,
         }
     };
     run();
-    for (const UniqueFd& ns : netns_of_cgroup(undo ? std::string() : cgroup_dir))
-        in_netns(ns.get(), run);
+    if (all_netns)
+        for (const UniqueFd& ns : netns_of_cgroup(undo ? std::string() : cgroup_dir))
+            in_netns(ns.get(), run);
     return skel->bss->prepared;
 }
 
@@ -301,7 +301,7 @@ AttachResult Program::attach(const std::string& name, const std::string& cgroup_
     // Best effort: without it only listeners older than the attachment
     // stay unspliced (counted by the program as listener_early).
     try {
-        prepare_listeners(paths_, cg_id, cgroup_dir);
+        prepare_listeners(paths_, cg_id, cgroup_dir, opts_.all_netns);
     } catch (const Error&) {
     }
     return AttachResult::kAttached;
@@ -320,7 +320,7 @@ bool Program::detach(const std::string& name) {
         if (loaded() && link_names(paths_).empty()) {
             // Best effort: listeners keep only flags no program reads.
             try {
-                prepare_listeners(paths_, 0, {}, true);
+                prepare_listeners(paths_, 0, {}, opts_.all_netns, true);
             } catch (const Error&) {
             }
             unpin_program(paths_);

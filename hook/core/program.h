@@ -20,6 +20,12 @@ struct ProgramOptions {
     // Verify that loading bound bpf_tcp_splice_pair() from the loaded module
     // (its refcount rises). Off for host tests, which run without the module.
     bool require_module = true;
+    // Prepare (and at the last detach, restore) listeners in every network
+    // namespace of the cgroup's processes, not only the caller's: for
+    // tcp-splice-ctl on running workloads. The OCI hook and the NRI plugin
+    // attach before a container runs (it has no listeners yet) and detach
+    // after it is gone, and the hook's seccomp filter has no setns.
+    bool all_netns = false;
 };
 
 struct Attachment {

@@ -15,6 +15,9 @@ namespace tsp::ctl {
 namespace {
 
 constexpr const char* kName = "host";  // the ctl's attachment
+// The ctl attaches to cgroups whose processes already run, in their own
+// network namespaces: their listeners are prepared where they are.
+const ProgramOptions kCtlProgram{.require_module = true, .all_netns = true};
 
 Paths make_paths(const Options& o) {
     Paths p;
@@ -38,7 +41,7 @@ int enable(const Options& o) {
     const unsigned old_ring = read_ring_kbytes(paths);
     const unsigned old_busy = read_busy_read(paths);
 
-    Program prog(paths);
+    Program prog(paths, kCtlProgram);
     AttachResult res;
     try {
         res = prog.attach(kName, o.cgroup, pol);
@@ -67,7 +70,7 @@ int disable(const Options& o) {
     require_root();
     Paths paths = make_paths(o);
     require_bpffs(paths);
-    bool found = Program(paths).detach(kName);
+    bool found = Program(paths, kCtlProgram).detach(kName);
     std::cout << (found ? "tcp_splice: disabled\n" : "tcp_splice: not enabled\n");
     return 0;
 }
