@@ -47,6 +47,25 @@ bool exists(const std::string& p) {
     return ::stat(p.c_str(), &st) == 0;
 }
 
+sockaddr_in loopback(int port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+}
+
+// A TCP listener on @a (SO_REUSEADDR); -1 on failure.
+int listener(const sockaddr_in& a) {
+    int ls = ::socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (::bind(ls, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) || ::listen(ls, 1)) {
+        ::close(ls);
+        return -1;
+    }
+    return ls;
+}
+
 // One loopback connection, both ends created by a child that first moves
 // into @cgroup (when non-empty). Returns true when it connected.
 bool connect_once(const std::string& cgroup, int port) {
@@ -55,13 +74,9 @@ bool connect_once(const std::string& cgroup, int port) {
         if (!cgroup.empty()) {
             std::ofstream(cgroup + "/cgroup.procs") << ::getpid() << std::flush;
         }
-        int ls = ::socket(AF_INET, SOCK_STREAM, 0), one = 1;
-        ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(static_cast<uint16_t>(port));
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || ::listen(ls, 1)) _exit(2);
+        sockaddr_in a = loopback(port);
+        int ls = listener(a);
+        if (ls < 0) _exit(2);
         int c = ::socket(AF_INET, SOCK_STREAM, 0);
         if (::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof(a))) _exit(3);
         int s = ::accept(ls, nullptr, nullptr);
@@ -179,14 +194,8 @@ struct OlderListener {
         if (pid == 0) {
             if (!cgroup.empty())
                 std::ofstream(cgroup + "/cgroup.procs") << ::getpid() << std::flush;
-            int ls = ::socket(AF_INET, SOCK_STREAM, 0), one = 1;
-            ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-            sockaddr_in sa{};
-            sa.sin_family = AF_INET;
-            sa.sin_port = htons(static_cast<uint16_t>(port));
-            sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            if (::bind(ls, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) || ::listen(ls, 1))
-                _exit(100);
+            int ls = listener(loopback(port));
+            if (ls < 0) _exit(100);
             char c = 0;
             if (::write(a[1], &c, 1) != 1) _exit(101);
             while (::read(q[0], &c, 1) == 1) {
