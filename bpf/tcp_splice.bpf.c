@@ -15,6 +15,7 @@
  *   connect()         a token for the SYN; the socket writes options
  *   SYN / SYN-ACK     the option, when the policy allows
  *   ESTABLISHED       each end offers both tokens; option writing stops
+ *   TCP_CLOSE         an offered end's bytes go to its attachment's counters
  *
  * The same program may be attached at several levels of the cgroup tree
  * (host-wide and per container). Programs of the deepest cgroup run first;
@@ -39,7 +40,11 @@
 #define TCPHDR_SYN 0x02
 #define TCPHDR_ACK 0x10
 #define ENOENT 2
+#define ENOMEM 12
+#define EADDRINUSE 98
+#define EPROTONOSUPPORT 93
 #define ENOMSG 42
+#define BPF_TCP_CLOSE_STATE 7
 
 /*
  * A definition, not a forward declaration: libbpf checks the kfunc prototype
@@ -55,6 +60,9 @@ extern __u64 bpf_tcp_splice_synack_token(struct bpf_sock_ops_kern* skops,
                                          __u64 syn_token) __ksym __weak;
 extern int bpf_tcp_splice_pair(struct bpf_sock_ops_kern* skops, __u64 syn_token,
                                __u64 synack_token) __ksym __weak;
+/* Newer than the rest: without it, closes are not accounted. */
+extern int bpf_tcp_splice_end_info(struct bpf_sock_ops_kern* skops, void* info,
+                                   __u32 info__sz) __ksym __weak;
 
 /* libbpf's bpf_ksym_exists(), which older libbpf headers lack. */
 #define tsp_ksym_exists(sym) (!!(sym))
@@ -68,7 +76,20 @@ struct {
     __type(value, struct tsp_policy);
 } policy SEC(".maps");
 
+/* Each attachment's counters (tcp_splice_abi.h), per CPU. */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE);
+    __type(key, struct bpf_cgroup_storage_key);
+    __type(value, struct tsp_attach_stats);
+} acct SEC(".maps");
+
 struct tsp_prog_stats stats;
+
+/*
+ * Per CPU, but a socket's callback in process context may be interrupted
+ * by another's in softirq on the same CPU: atomic adds keep counts exact.
+ */
+#define acct_add(field, n) __sync_fetch_and_add(&(field), (n))
 
 /* skops->reply of the header-option callbacks: a program decided. */
 #define TSP_REPLY_DECIDED 0x54535031
@@ -128,13 +149,22 @@ static __always_inline struct tsp_policy* enabled_policy(void) {
     return pol;
 }
 
-/* Does this attachment's policy splice the connection @skops is about? */
-static __always_inline int policy_allows(struct bpf_sock_ops* skops) {
+/*
+ * Why this attachment's policy does not splice the connection @skops is
+ * about (a tsp_why), or 0 when it does.
+ */
+static __always_inline int policy_says_no(struct bpf_sock_ops* skops) {
     struct tsp_policy* pol = enabled_policy();
 
-    if (!pol) return 0;
-    if ((pol->flags & TSP_F_LOOPBACK_ONLY) && !both_loopback(skops)) return 0;
-    return port_allowed(pol, (__u16)skops->local_port, (__u16)bpf_ntohl(skops->remote_port));
+    if (!pol) return TSP_WHY_DISABLED;
+    if ((pol->flags & TSP_F_LOOPBACK_ONLY) && !both_loopback(skops)) return TSP_WHY_LOOPBACK;
+    if (!port_allowed(pol, (__u16)skops->local_port, (__u16)bpf_ntohl(skops->remote_port)))
+        return TSP_WHY_PORT;
+    return 0;
+}
+
+static __always_inline int policy_allows(struct bpf_sock_ops* skops) {
+    return !policy_says_no(skops);
 }
 
 static __always_inline int set_cb_flags(struct bpf_sock_ops* skops, __u32 flags) {
@@ -179,15 +209,22 @@ static __always_inline int load_token(struct bpf_sock_ops* skops, int syn, __u64
     return 0;
 }
 
-/* The active end's token from the SYN a passive socket was made from, or 0. */
-static __always_inline __u64 read_syn_token(struct bpf_sock_ops* skops) {
+/*
+ * The active end's token from the SYN a passive socket was made from, or 0
+ * with *@why saying why there is none.
+ */
+static __always_inline __u64 read_syn_token(struct bpf_sock_ops* skops, __u8* why) {
     __u8 tfo[4] = {TCPOPT_FASTOPEN, 0};
     __u64 t = 0;
     int err;
 
+    *why = TSP_WHY_PEER_NO_TOKEN;
     /* A Fast Open child is made from the SYN itself, which is at hand. */
     err = load_token(skops, !(skops->skb_tcp_flags & TCPHDR_SYN), &t);
-    if (err == -ENOENT) __sync_fetch_and_add(&stats.listener_early, 1);
+    if (err == -ENOENT) {
+        __sync_fetch_and_add(&stats.listener_early, 1);
+        *why = TSP_WHY_LISTENER_EARLY;
+    }
     if (err) return 0;
     /*
      * A SYN asking for a Fast Open cookie gets it in the SYN-ACK, which
@@ -225,7 +262,9 @@ static int on_listen(struct bpf_sock_ops* skops) {
 static int on_connect(struct bpf_sock_ops* skops) {
     struct tsp_sock_state* st = step_state(skops, ST_CONNECT);
 
-    if (!st || !policy_allows(skops)) return 1;
+    if (!st) return 1;
+    st->why = policy_says_no(skops);
+    if (st->why) return 1;
     st->flags |= ST_SPLICE;
     if (!module_loaded()) return 1;
     st->token = bpf_tcp_splice_token();
@@ -300,37 +339,101 @@ static int on_hdr_write(struct bpf_sock_ops* skops) {
     return 1;
 }
 
-static int on_established(struct bpf_sock_ops* skops) {
-    struct tsp_sock_state* st = step_state(skops, ST_EST);
-    __u64 syn, synack = 0;
-    int active = skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB;
+/* The outcome of offering a socket, from bpf_tcp_splice_pair()'s return. */
+static __always_inline __u8 offer_outcome(int err) {
+    switch (err) {
+        case 0:
+            return TSP_WHY_OFFERED;
+        case -EPROTONOSUPPORT:
+            return TSP_WHY_REFUSED_SOCK;
+        case -EADDRINUSE:
+            return TSP_WHY_REFUSED_CLAIM;
+        case -ENOMEM:
+            return TSP_WHY_REFUSED_NOMEM;
+    }
+    return TSP_WHY_REFUSED_OTHER;
+}
 
-    if (!st) return 1; /* a deeper attachment decided already */
-    __sync_fetch_and_add(&stats.established, 1);
+/* Why @st's socket is not offered, or 0 to offer it with *@syn, *@synack. */
+static __always_inline __u8 est_verdict(struct bpf_sock_ops* skops, struct tsp_sock_state* st,
+                                        int active, __u64* syn, __u64* synack) {
+    __u8 why;
+
     if (active) {
         /* The connect step decided; its SYN-ACK is at hand. */
         stop_writing(skops, st);
-        if (!(st->flags & ST_SPLICE)) return 1;
+        if (!(st->flags & ST_SPLICE)) return st->why ? st->why : TSP_WHY_DISABLED;
     } else {
         /* A Fast Open child still has its SYN-ACK to write. */
         if (!(skops->skb_tcp_flags & TCPHDR_SYN)) stop_writing(skops, st);
-        if (!policy_allows(skops)) return 1;
+        why = policy_says_no(skops);
+        if (why) return why;
     }
     __sync_fetch_and_add(&stats.matched, 1);
-    if (!module_loaded()) return 1;
+    if (!module_loaded()) return TSP_WHY_NO_MODULE;
+    why = TSP_WHY_PEER_NO_TOKEN;
     if (active) {
-        syn = st->token;
-        load_token(skops, 0, &synack);
+        *syn = st->token;
+        load_token(skops, 0, synack);
     } else {
-        syn = read_syn_token(skops);
+        *syn = read_syn_token(skops, &why);
     }
-    if (!syn || (active && !synack)) {
+    if (!*syn || (active && !*synack)) {
         __sync_fetch_and_add(&stats.peer_no_option, 1);
-        return 1;
+        return why;
     }
-    __sync_fetch_and_add(&stats.kfunc_called, 1);
-    if (bpf_tcp_splice_pair(bpf_cast_to_kern_ctx(skops), syn, synack))
-        __sync_fetch_and_add(&stats.kfunc_failed, 1);
+    return 0;
+}
+
+static int on_established(struct bpf_sock_ops* skops) {
+    struct tsp_sock_state* st = step_state(skops, ST_EST);
+    struct tsp_attach_stats* acct_st = bpf_get_local_storage(&acct, 0);
+    int active = skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB;
+    __u64 syn = 0, synack = 0;
+    __u8 why;
+    int err;
+
+    if (!st) return 1; /* a deeper attachment decided already */
+    __sync_fetch_and_add(&stats.established, 1);
+    acct_add(acct_st->seen, 1);
+    why = est_verdict(skops, st, active, &syn, &synack);
+    if (!why) {
+        __sync_fetch_and_add(&stats.kfunc_called, 1);
+        err = bpf_tcp_splice_pair(bpf_cast_to_kern_ctx(skops), syn, synack);
+        if (err) __sync_fetch_and_add(&stats.kfunc_failed, 1);
+        why = offer_outcome(err);
+        /* Its close is accounted to this attachment (on_state()). */
+        if (why == TSP_WHY_OFFERED && tsp_ksym_exists(bpf_tcp_splice_end_info))
+            set_cb_flags(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
+    }
+    st->why = why;
+    if (why < TSP_WHY_MAX) acct_add(acct_st->why[why], 1);
+    return 1;
+}
+
+/* An offered socket closes: what it did goes to the deciding attachment. */
+static int on_state(struct bpf_sock_ops* skops) {
+    struct tsp_attach_stats* acct_st;
+    struct tsp_end_info info = {};
+    struct tsp_sock_state* st;
+
+    if (skops->args[1] != BPF_TCP_CLOSE_STATE || !tsp_ksym_exists(bpf_tcp_splice_end_info))
+        return 1;
+    st = step_state(skops, ST_CLOSED);
+    if (!st) return 1;
+    set_cb_flags(skops, skops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_STATE_CB_FLAG);
+    if (st->why != TSP_WHY_OFFERED ||
+        bpf_tcp_splice_end_info(bpf_cast_to_kern_ctx(skops), &info, sizeof(info)))
+        return 1;
+    acct_st = bpf_get_local_storage(&acct, 0);
+    acct_add(acct_st->closed, 1);
+    if (info.paired)
+        acct_add(acct_st->paired, 1);
+    else
+        acct_add(acct_st->unpaired, 1);
+    if (info.ring_refused) acct_add(acct_st->ring_refused, 1);
+    acct_add(acct_st->bytes_ring, info.bytes_ring);
+    acct_add(acct_st->bytes_startup, info.bytes_startup);
     return 1;
 }
 
@@ -349,6 +452,8 @@ int tcp_splice_sockops(struct bpf_sock_ops* skops) {
         case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
         case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
             return on_established(skops);
+        case BPF_SOCK_OPS_STATE_CB:
+            return on_state(skops);
     }
     return 1;
 }

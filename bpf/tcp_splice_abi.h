@@ -11,12 +11,17 @@
 #ifndef TCP_SPLICE_ABI_H
 #define TCP_SPLICE_ABI_H
 
+/* The module's side of the ABI: its kfunc's report and its sock_diag info. */
+#include "tcp_splice_uapi.h"
+
 #ifdef __cplusplus
 #include <cstdint>
+typedef std::uint8_t tsp_u8;
 typedef std::uint16_t tsp_u16;
 typedef std::uint32_t tsp_u32;
 typedef std::uint64_t tsp_u64;
 #else
+typedef __u8 tsp_u8;
 typedef __u16 tsp_u16;
 typedef __u32 tsp_u32;
 typedef __u64 tsp_u64;
@@ -62,6 +67,55 @@ struct tsp_prog_stats {
     tsp_u64 other_host;      /* ... whose peer is on another host */
     tsp_u64 listener_early;  /* passive ends of listeners from before
                                 the attachment (no saved SYN) */
+};
+
+/*
+ * Why a socket is or is not spliced, as the deciding attachment saw it at
+ * ESTABLISHED: tsp_sock_state.why in the program's socket storage map
+ * "decided" (readable for any socket through sock_diag's
+ * INET_DIAG_REQ_SK_BPF_STORAGES).
+ */
+enum tsp_why {
+    TSP_WHY_NONE = 0,       /* no attachment decided it (not in an attached cgroup) */
+    TSP_WHY_DISABLED,       /* the attachment's policy is off */
+    TSP_WHY_PORT,           /* neither port is in the policy's list */
+    TSP_WHY_LOOPBACK,       /* loopback-only and an end is not loopback */
+    TSP_WHY_NO_MODULE,      /* the module was not loaded */
+    TSP_WHY_PEER_NO_TOKEN,  /* the peer sent no token: not spliced, another
+                               host, no option room, or Fast Open */
+    TSP_WHY_LISTENER_EARLY, /* its listener predates the attachment */
+    TSP_WHY_OFFERED,        /* offered to the module (see the socket's ULP info) */
+    TSP_WHY_REFUSED_SOCK,   /* refused: not a plain TCP socket (ULP, kernel
+                               socket, repair mode) */
+    TSP_WHY_REFUSED_CLAIM,  /* refused: its tokens were claimed by another end */
+    TSP_WHY_REFUSED_NOMEM,  /* refused: no memory for its state */
+    TSP_WHY_REFUSED_OTHER,  /* refused for another reason */
+    TSP_WHY_MAX,
+};
+
+/* The value of the socket storage map "decided". */
+struct tsp_sock_state {
+    tsp_u32 flags; /* ST_* steps, bpf/sock_state.h */
+    tsp_u8 why;    /* enum tsp_why */
+    tsp_u8 pad[3];
+    tsp_u64 token; /* the active end's SYN token */
+};
+
+/*
+ * Per-attachment counters, per CPU (the program's map "acct", a per-CPU
+ * cgroup storage: one slot per attachment). Counted by the attachment that
+ * decided the socket (the deepest one that saw it).
+ */
+struct tsp_attach_stats {
+    tsp_u64 seen;             /* ESTABLISHED sockets it decided */
+    tsp_u64 why[TSP_WHY_MAX]; /* ... by outcome (tsp_why) */
+    /* At close (TCP_CLOSE) of each offered socket: */
+    tsp_u64 closed;        /* offered sockets that closed */
+    tsp_u64 paired;        /* ... that had been paired */
+    tsp_u64 unpaired;      /* ... that never paired (peer never arrived) */
+    tsp_u64 ring_refused;  /* ... whose sending ring was refused (memory) */
+    tsp_u64 bytes_ring;    /* bytes they sent through rings */
+    tsp_u64 bytes_startup; /* bytes they read over TCP while paired */
 };
 
 #endif /* TCP_SPLICE_ABI_H */

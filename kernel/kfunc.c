@@ -23,6 +23,8 @@
 #include <net/tcp.h>
 
 #include "tcp_splice.h"
+#include "tcp_splice_uapi.h"
+#include "tsp_sock.h"
 
 __bpf_kfunc_start_defs();
 
@@ -140,12 +142,50 @@ __bpf_kfunc int bpf_tcp_splice_pair(struct bpf_sock_ops_kern *skops,
 	return tsp_offer(ts);
 }
 
+/**
+ * bpf_tcp_splice_end_info - what an offered socket did, at its close
+ * @skops: kernel context of the calling sock_ops program, in
+ *	   BPF_SOCK_OPS_STATE_CB (the program's per-attachment accounting)
+ * @info: a struct tsp_end_info (tcp_splice_uapi.h) to fill
+ * @info__sz: its size
+ *
+ * Return: 0 with @info filled, -ENOENT when the socket carries nothing of
+ * ours (never offered, or already released), -EINVAL when called from
+ * another callback or with a size other than struct tsp_end_info's.
+ */
+__bpf_kfunc int bpf_tcp_splice_end_info(struct bpf_sock_ops_kern *skops,
+					void *info, u32 info__sz)
+{
+	struct tsp_end_info *out = info;
+	struct sock *sk = skops->sk;
+	const struct tsp_pair *p;
+	const struct tsp_sock *ts;
+
+	if (skops->op != BPF_SOCK_OPS_STATE_CB ||
+	    info__sz != sizeof(*out))
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!sk || !skops->is_fullsock || !tsp_installed(sk))
+		return -ENOENT;
+	ts = tsp_sk(sk);
+	/* The pair lives as long as the socket (proto.c). */
+	p = smp_load_acquire(&ts->pair);
+	out->bytes_startup = atomic64_read(&ts->startup_bytes);
+	out->ring_refused = READ_ONCE(ts->tx_refused);
+	if (p) {
+		out->paired = 1;
+		out->bytes_ring = READ_ONCE(p->bytes[ts->side]);
+	}
+	return 0;
+}
+
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(tsp_kfunc_ids)
 BTF_ID_FLAGS(func, bpf_tcp_splice_token)
 BTF_ID_FLAGS(func, bpf_tcp_splice_synack_token)
 BTF_ID_FLAGS(func, bpf_tcp_splice_pair)
+BTF_ID_FLAGS(func, bpf_tcp_splice_end_info)
 BTF_KFUNCS_END(tsp_kfunc_ids)
 
 /* Called for every kfunc of this module's set. */

@@ -7,6 +7,7 @@
  * last. @lock guards the end pointers, which the other end uses to wake
  * a reader or a writer.
  */
+#include <linux/cgroup.h>
 #include <linux/slab.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -41,11 +42,12 @@ static void tsp_addr_of(const struct sock *sk, bool local, struct tsp_addr *a)
 	a->addr[0] = local ? sk->sk_rcv_saddr : sk->sk_daddr;
 }
 
-static void tsp_endpoint_of(const struct sock *sk, struct tsp_endpoint *e)
+static void tsp_endpoint_of(struct sock *sk, struct tsp_endpoint *e)
 {
 	tsp_addr_of(sk, true, &e->local);
 	tsp_addr_of(sk, false, &e->peer);
 	e->netns = sock_net(sk)->ns.inum;
+	e->cgroup = cgroup_id(sock_cgroup_ptr(&sk->sk_cgrp_data));
 }
 
 /*
@@ -95,7 +97,8 @@ void tsp_pair_put(struct tsp_pair *p)
 	tsp_ring_release_mem(&p->ring[0]);
 	tsp_ring_release_mem(&p->ring[1]);
 	tsp_gauge_add(TSP_GA_PAIRS_LIVE, -1);
-	kfree(p);
+	/* sock_diag reads an end's pair under RCU (diag.c). */
+	kfree_rcu(p, rcu);
 }
 
 /* Wake end @side: a reader (data arrived) or a writer (@space freed). */

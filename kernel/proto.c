@@ -53,6 +53,8 @@ static struct tcp_ulp_ops tsp_ulp_ops = {
 	.owner		= THIS_MODULE,
 	.release	= tsp_sock_release,
 	.clone		= tsp_clone,
+	.get_info	= tsp_diag_get_info,
+	.get_info_size	= tsp_diag_get_info_size,
 };
 
 bool tsp_installed(const struct sock *sk)

@@ -48,6 +48,12 @@ static inline u32 tsp_ring_used(const struct tsp_ring *r)
 	return smp_load_acquire(&r->head) - READ_ONCE(r->tail);
 }
 
+/* Bytes waiting, for reports: 0 before the direction moved to the ring. */
+static inline u32 tsp_ring_fill(const struct tsp_ring *r)
+{
+	return tsp_ring_ready(r) ? tsp_ring_used(r) : 0;
+}
+
 /* Bytes writable; exact for the producer, a lower bound for others. */
 static inline u32 tsp_ring_space(const struct tsp_ring *r)
 {

@@ -165,8 +165,10 @@ static int tsp_recv_tcp(struct sock *sk, struct tsp_sock *ts,
 	n = ts->base->recvmsg(sk, msg, len,
 			      (flags | MSG_DONTWAIT) & ~MSG_WAITALL);
 	lock_sock(sk);
-	if (n > 0 && !(flags & MSG_PEEK))
+	if (n > 0 && !(flags & MSG_PEEK)) {
 		tsp_event_add(TSP_EV_BYTES_STARTUP, n);
+		atomic64_add(n, &ts->startup_bytes);
+	}
 	return n;
 }
 
@@ -237,8 +239,10 @@ int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 	if (direct) {
 		/* Without waiting: TCP must not sleep where ring bytes wake us. */
 		n = ts->base->recvmsg(sk, msg, direct, flags | MSG_DONTWAIT);
-		if (n > 0 && !peek && tsp_pair_of(ts))
+		if (n > 0 && !peek && tsp_pair_of(ts)) {
 			tsp_event_add(TSP_EV_BYTES_STARTUP, n);
+			atomic64_add(n, &ts->startup_bytes);
+		}
 		/*
 		 * EOF is TCP's last word only if no ring came first: the peer
 		 * may have engaged one, written to it and closed since we looked.

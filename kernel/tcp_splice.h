@@ -12,6 +12,7 @@
  *   proto.c     control: proto tables, install/restore, close/disconnect
  *   tx.c, rx.c  data: the send and the receive paths
  *   stats.c     counters and /proc/net files
+ *   diag.c      per-socket details for sock_diag (ss -tie)
  *
  * This header stays free of <net/sock.h>: with it in the same unit as the
  * /proc code, pahole's module BTF no longer deduplicates struct sock (and
@@ -34,6 +35,7 @@
 
 struct bpf_sock_ops_kern;
 struct proto;
+struct sk_buff;
 struct sock;
 
 /* Events, per CPU; summed when read. */
@@ -114,6 +116,7 @@ struct tsp_endpoint {
 	struct tsp_addr local;
 	struct tsp_addr peer;
 	u32 netns;			/* network namespace inode */
+	u64 cgroup;			/* the socket's cgroup v2 id */
 };
 
 /*
@@ -135,6 +138,7 @@ struct tsp_pair {
 	u32 want_space[2];
 	u32 ring_bytes;			/* ring_kbytes at pairing time */
 	bool nat;			/* addresses were translated between */
+	struct rcu_head rcu;		/* sock_diag may still read it */
 	struct tsp_ring ring[2];
 };
 
@@ -160,6 +164,7 @@ struct tsp_sock {
 	bool detached;			/* disconnected: @pair no longer used */
 	struct rhash_head node;		/* registry, keyed by @key */
 	struct tsp_key key;
+	atomic64_t startup_bytes;	/* read over TCP while paired */
 	struct rcu_head rcu;
 };
 
@@ -237,6 +242,12 @@ u64 bpf_tcp_splice_token(void);
 u64 bpf_tcp_splice_synack_token(struct bpf_sock_ops_kern *skops, u64 syn_token);
 int bpf_tcp_splice_pair(struct bpf_sock_ops_kern *skops, u64 syn_token,
 			u64 synack_token);
+int bpf_tcp_splice_end_info(struct bpf_sock_ops_kern *skops, void *info,
+			    u32 info__sz);
+
+/* diag.c */
+int tsp_diag_get_info(struct sock *sk, struct sk_buff *skb, bool net_admin);
+size_t tsp_diag_get_info_size(const struct sock *sk, bool net_admin);
 
 /* stats.c */
 int tsp_stats_init(void);
