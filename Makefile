@@ -41,7 +41,7 @@ tools: $(CMAKE_CACHE)
 
 # libFuzzer targets (clang only), run by tests/run-host: the hook's parsers
 # and the NRI plugin's frame decoders.
-FUZZ_CXX := clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ihook -Ibpf
+FUZZ_CXX := clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ihook -Ibpf -Ikernel
 STATE_FUZZ_SRCS := hook/fuzz/state_fuzz.cc $(addprefix hook/core/,oci_state.cc annotations.cc ports.cc error.cc cgroup_path.cc files.cc)
 $(BUILD)/fuzz/state_fuzz: $(STATE_FUZZ_SRCS) $(wildcard hook/core/*.h)
 	@mkdir -p $(@D)

@@ -4,16 +4,25 @@
 #include "core/checks.h"
 #include "core/container_attach.h"
 #include "core/containers.h"
+#include "core/failures.h"
 
 namespace tsp::nri {
 
 inline constexpr const char* kSource = "nri";
 
-bool CoreBackend::attach(const std::string& id, const std::string& cgroup_dir,
-                         const Policy& policy) {
-    require_module(paths_);
-    require_bpffs(paths_);
-    const auto res = attach_container(paths_, {}, id, cgroup_dir, policy, kSource);
+bool CoreBackend::attach(const std::string& id, const std::string& cgroup_dir, const Policy& policy,
+                         const PodRef& pod) {
+    try {
+        require_module(paths_);
+    } catch (const Error& e) {
+        throw ReasonError(failopen::kModuleMissing, e.what());
+    }
+    try {
+        require_bpffs(paths_);
+    } catch (const Error& e) {
+        throw ReasonError(failopen::kBpffsMissing, e.what());
+    }
+    const auto res = attach_container(paths_, {}, id, cgroup_dir, policy, kSource, pod);
     if (!res.replaced.empty())
         log_.warn("container " + short_id(id) + ": replaced a malformed record: " + res.replaced);
     return !res.already;

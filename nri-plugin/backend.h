@@ -3,6 +3,8 @@
 // record files are logged (one line each) and skipped, never fatal.
 #pragma once
 
+#include <cstdint>
+
 #include "core/log.h"
 #include "core/paths.h"
 #include "plugin.h"
@@ -13,8 +15,8 @@ class CoreBackend : public Backend {
 public:
     CoreBackend(Paths paths, const Log& log) : paths_(std::move(paths)), log_(log) {}
 
-    bool attach(const std::string& id, const std::string& cgroup_dir,
-                const Policy& policy) override;
+    bool attach(const std::string& id, const std::string& cgroup_dir, const Policy& policy,
+                const PodRef& pod) override;
     bool detach(const std::string& id) override;
     std::vector<std::string> attached() override;
     std::string cgroup_dir(std::uint32_t pid, const std::string& cgroups_path) override;

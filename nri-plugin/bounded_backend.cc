@@ -7,8 +7,9 @@
 
 namespace tsp::nri {
 
-BoundedBackend::BoundedBackend(Backend& inner, const Log& log, std::chrono::milliseconds budget)
-    : inner_(inner), log_(log), budget_(budget), worker_([this] { loop(); }) {}
+BoundedBackend::BoundedBackend(Backend& inner, const Log& log, std::chrono::milliseconds budget,
+                               const FailOpenCounter* failopen)
+    : inner_(inner), log_(log), budget_(budget), failopen_(failopen), worker_([this] { loop(); }) {}
 
 BoundedBackend::~BoundedBackend() {
     {
@@ -41,7 +42,7 @@ void BoundedBackend::enqueue(std::function<void()> job) {
     cv_.notify_one();
 }
 
-bool BoundedBackend::run(std::function<bool()> work, std::function<void(const std::string&)> late) {
+bool BoundedBackend::run(std::function<bool()> work, Late late) {
     struct State {
         std::promise<bool> done;
         std::mutex mu;
@@ -51,22 +52,26 @@ bool BoundedBackend::run(std::function<bool()> work, std::function<void(const st
     auto result = st->done.get_future();
     enqueue([st, work = std::move(work), late = std::move(late)] {
         std::string outcome;
+        const char* failure = nullptr;
         try {
             bool v = work();
             outcome = v ? "done" : "nothing to do";
             st->done.set_value(v);
         } catch (const Error& e) {
             outcome = std::string("failed: ") + e.what();
+            failure = failure_reason(e, failopen::kAttachFailed);
             st->done.set_exception(std::current_exception());
         } catch (const std::exception& e) {
             outcome = std::string("failed: ") + e.what();
+            failure = failopen::kAttachFailed;
             st->done.set_exception(std::make_exception_ptr(Error(e.what())));
         } catch (...) {
             outcome = "failed: unknown exception";
+            failure = failopen::kInternal;
             st->done.set_exception(std::make_exception_ptr(Error("unknown exception")));
         }
         std::lock_guard lk(st->mu);
-        if (st->abandoned) late(outcome);
+        if (st->abandoned) late(outcome, failure);
     });
     if (result.wait_for(budget_) == std::future_status::ready) return result.get();
     std::lock_guard lk(st->mu);
@@ -76,18 +81,26 @@ bool BoundedBackend::run(std::function<bool()> work, std::function<void(const st
 }
 
 bool BoundedBackend::attach(const std::string& id, const std::string& cgroup_dir,
-                            const Policy& policy) {
-    return run([=, this] { return inner_.attach(id, cgroup_dir, policy); },
-               [=, this](const std::string& outcome) {
+                            const Policy& policy, const PodRef& pod) {
+    return run([=, this] { return inner_.attach(id, cgroup_dir, policy, pod); },
+               [=, this](const std::string& outcome, const char* failure) {
+                   LogFields f = {{"CONTAINER_ID", id}};
+                   if (!pod.name.empty()) f.emplace_back("POD_NAME", pod.name);
+                   if (!pod.pod_namespace.empty())
+                       f.emplace_back("POD_NAMESPACE", pod.pod_namespace);
                    log_.info("container " + short_id(id) + ": background attach on " + cgroup_dir +
-                             " " + outcome);
+                                 " " + outcome,
+                             f);
+                   // It was let run meanwhile: without tcp-splice now.
+                   if (failure && failopen_) failopen_->count(failure);
                });
 }
 
 bool BoundedBackend::detach(const std::string& id) {
     return run([=, this] { return inner_.detach(id); },
-               [=, this](const std::string& outcome) {
-                   log_.info("container " + short_id(id) + ": background detach " + outcome);
+               [=, this](const std::string& outcome, const char*) {
+                   log_.info("container " + short_id(id) + ": background detach " + outcome,
+                             {{"CONTAINER_ID", id}});
                });
 }
 
@@ -101,7 +114,8 @@ void BoundedBackend::detach_in_background(const std::string& id) {
         } catch (...) {
             outcome = "failed: unknown exception";
         }
-        log_.info("container " + short_id(id) + ": background detach " + outcome);
+        log_.info("container " + short_id(id) + ": background detach " + outcome,
+                  {{"CONTAINER_ID", id}});
     });
 }
 
@@ -114,7 +128,7 @@ std::vector<std::string> BoundedBackend::attached() {
                 *ids = inner_.attached();
                 return true;
             },
-            [](const std::string&) {});
+            [](const std::string&, const char*) {});
     } catch (const Deferred&) {
         log_.warn("listing attachments is slow; skipping the stale-attachment check this time");
         return {};

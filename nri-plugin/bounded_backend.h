@@ -8,12 +8,14 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
 
 #include "core/error.h"
+#include "core/failures.h"
 #include "core/log.h"
 #include "plugin.h"
 
@@ -27,11 +29,14 @@ public:
 
 class BoundedBackend : public Backend {
 public:
-    BoundedBackend(Backend& inner, const Log& log, std::chrono::milliseconds budget);
+    // `failopen`, when given, counts attaches that failed after the caller
+    // stopped waiting (the container runs without tcp-splice).
+    BoundedBackend(Backend& inner, const Log& log, std::chrono::milliseconds budget,
+                   const FailOpenCounter* failopen = nullptr);
     ~BoundedBackend() override;
 
-    bool attach(const std::string& id, const std::string& cgroup_dir,
-                const Policy& policy) override;
+    bool attach(const std::string& id, const std::string& cgroup_dir, const Policy& policy,
+                const PodRef& pod) override;
     bool detach(const std::string& id) override;
     // Queued behind the work in flight (a Deferred attach of `id`), not
     // waited for: returns at once and logs the outcome.
@@ -42,14 +47,16 @@ public:
 private:
     // Runs `work` on the worker; returns its result, rethrows its Error (any
     // other exception as Error), or throws Deferred after the budget (then
-    // `late` reports the outcome).
-    bool run(std::function<bool()> work, std::function<void(const std::string&)> late);
+    // `late` reports the outcome, and the fail-open reason when it failed).
+    using Late = std::function<void(const std::string& outcome, const char* failure)>;
+    bool run(std::function<bool()> work, Late late);
     void enqueue(std::function<void()> job);
     void loop();
 
     Backend& inner_;
     const Log& log_;
     std::chrono::milliseconds budget_;
+    const FailOpenCounter* failopen_;
     std::mutex mu_;
     std::condition_variable cv_;
     std::deque<std::function<void()>> queue_;

@@ -1,5 +1,6 @@
 #include "plugin.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -40,6 +41,15 @@ struct Decision {
     ContainerRequest req;
     std::string name;  // "pod/container (id)" for log lines
 };
+
+// Journal fields naming the container and its pod.
+LogFields fields_of(const api::PodSandbox& pod, const api::Container& c) {
+    LogFields f = {{"CONTAINER_ID", c.id()}};
+    if (!c.name().empty()) f.emplace_back("CONTAINER_NAME", c.name());
+    if (!pod.name().empty()) f.emplace_back("POD_NAME", pod.name());
+    if (!pod.namespace_().empty()) f.emplace_back("POD_NAMESPACE", pod.namespace_());
+    return f;
+}
 
 Decision decide(const api::PodSandbox& pod, const api::Container& c, bool strict_default) {
     Decision d;
@@ -151,18 +161,25 @@ Plugin::Attached Plugin::attach_one(const api::PodSandbox& pod, const api::Conta
     Attached out;
     out.name = d.name;
     if (!d.req.requested) return out;
+    LogScope scope(fields_of(pod, c));
     const bool fatal = may_fail && d.req.strict;
-    auto failed = [&](const std::string& why) {
+    // Not fatal: the container runs without tcp-splice (fail-open), counted.
+    auto failed = [&](const char* reason, const std::string& why) {
         out.failure = why;
         out.fatal = fatal;
-        if (!fatal) log_.error("container " + d.name + ": not attached: " + why);
+        if (!fatal) {
+            log_.error("container " + d.name + ": not attached: " + why);
+            count_failopen(reason);
+        }
         return out;
     };
     for (const auto& w : d.req.warnings) log_.warn("container " + d.name + ": " + w);
-    if (!d.req.ok()) return failed(join(d.req.errors));
+    if (!d.req.ok()) return failed(failopen::kBadAnnotation, join(d.req.errors));
+    const char* step = failopen::kCgroupNotFound;
     try {
         std::string cg = backend_.cgroup_dir(c.pid(), c.linux().cgroups_path());
-        bool fresh = backend_.attach(c.id(), cg, d.req.policy);
+        step = failopen::kAttachFailed;
+        bool fresh = backend_.attach(c.id(), cg, d.req.policy, {pod.name(), pod.namespace_()});
         pod_of_[c.id()] = c.pod_sandbox_id();
         log_.info("container " + d.name + ": " + (fresh ? "attached on " : "already attached on ") +
                   cg + " (" + describe(d.req.policy) + ")");
@@ -177,14 +194,15 @@ Plugin::Attached Plugin::attach_one(const api::PodSandbox& pod, const api::Conta
             } catch (const std::exception& u) {
                 log_.error("container " + d.name + ": undoing the late attach: " + u.what());
             }
-            return failed(std::string("attach ") + e.what() + " (undone in the background)");
+            return failed(failopen::kTimeout,
+                          std::string("attach ") + e.what() + " (undone in the background)");
         }
         pod_of_[c.id()] = c.pod_sandbox_id();
         log_.warn("container " + d.name + ": attach " + e.what() + "; finishing in the background");
         out.ok = true;
         return out;
     } catch (const std::exception& e) {
-        return failed(e.what());
+        return failed(failure_reason(e, step), e.what());
     }
 }
 
@@ -201,6 +219,7 @@ Reply Plugin::start_container(const api::PodSandbox& pod, const api::Container& 
 }
 
 void Plugin::detach_one(const std::string& id, const char* why) {
+    LogScope scope({{"CONTAINER_ID", id}});
     pod_of_.erase(id);
     try {
         if (backend_.detach(id)) log_.info("container " + short_id(id) + ": " + why + ": detached");

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "core/annotations.h"
+#include "core/containers.h"
+#include "core/failures.h"
 #include "core/log.h"
 #include "core/policy.h"
 
@@ -42,10 +44,11 @@ struct Reply {
 class Backend {
 public:
     virtual ~Backend() = default;
-    // Attach on `cgroup_dir`; returns false when it was already attached so.
-    // Throws Error.
-    virtual bool attach(const std::string& id, const std::string& cgroup_dir,
-                        const Policy& policy) = 0;
+    // Attach on `cgroup_dir` (the record names `pod`); returns false when it
+    // was already attached so. Throws Error (a ReasonError when it knows the
+    // fail-open reason).
+    virtual bool attach(const std::string& id, const std::string& cgroup_dir, const Policy& policy,
+                        const PodRef& pod) = 0;
     // Returns false when the container had no attachment.
     virtual bool detach(const std::string& id) = 0;
     // Undoes an attach the caller gave up waiting for (it answered
@@ -60,8 +63,11 @@ public:
 
 class Plugin {
 public:
-    Plugin(Backend& backend, const Log& log, bool strict_default)
-        : backend_(backend), log_(log), strict_default_(strict_default) {}
+    // `failopen`, when given, counts the containers that run without the
+    // tcp-splice they asked for.
+    Plugin(Backend& backend, const Log& log, bool strict_default,
+           const FailOpenCounter* failopen = nullptr)
+        : backend_(backend), log_(log), strict_default_(strict_default), failopen_(failopen) {}
 
     Reply handle(std::string_view service, std::string_view method, std::string_view payload);
 
@@ -89,10 +95,14 @@ private:
     Reply start_container(const ::nri::pkg::api::v1alpha1::PodSandbox& pod,
                           const ::nri::pkg::api::v1alpha1::Container& c);
     void detach_one(const std::string& id, const char* why);
+    void count_failopen(const char* reason) const {
+        if (failopen_) failopen_->count(reason);
+    }
 
     Backend& backend_;
     const Log& log_;
     bool strict_default_;
+    const FailOpenCounter* failopen_;
     bool configured_ = false;
     bool shutdown_ = false;
     // Split Synchronize: the earlier parts' payloads, concatenated (parsing

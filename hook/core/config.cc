@@ -47,6 +47,13 @@ Config config_of(std::string_view text) {
             c.hook_path = hp->get<std::string>();
         }
     }
+    if (const json* n = section(j, "nri")) {
+        if (auto ma = n->find("metrics_address"); ma != n->end()) {
+            if (!ma->is_string())
+                throw Error("nri.metrics_address must be \"HOST:PORT\", e.g. \"127.0.0.1:9465\"");
+            c.nri_metrics_address = ma->get<std::string>();
+        }
+    }
     return c;
 }
 

@@ -1,7 +1,8 @@
 // /etc/tcp-splice/config.json (TCP_SPLICE_CONFIG overrides the path):
 //   {"hook": {"strict": false},
 //    "runtime": {"runtimes": ["runc", "crun"],
-//                "hook_path": "/usr/libexec/tcp-splice/tcp-splice-hook"}}
+//                "hook_path": "/usr/libexec/tcp-splice/tcp-splice-hook"},
+//    "nri": {"metrics_address": "127.0.0.1:9465"}}
 // Every member is optional; a missing file means the defaults.
 #pragma once
 
@@ -18,6 +19,7 @@ struct Config {
     bool hook_strict = false;
     std::vector<std::string> runtimes = {"runc", "crun"};
     std::string hook_path = kDefaultHookPath;
+    std::string nri_metrics_address;  // empty: the NRI plugin serves no metrics
 };
 
 // Throws Error naming the member and the fix.

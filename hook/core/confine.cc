@@ -18,8 +18,10 @@ namespace {
 // getdents64), pin and record management (mkdir, rename, unlink, fsync,
 // fchmod, fchown), libbpf's load/attach path (bpf, mmap, memfd_create,
 // ftruncate, uname, getrlimit/setrlimit), the lock (flock), time, signals
-// (the watchdog's alarm) and exit. No exec, fork, ptrace or network:
-// sockets are limited to AF_UNIX (syslog's /dev/log).
+// (the watchdog's alarm) and exit; the fail-open counters need only open,
+// flock, pread/pwrite, ftruncate and nanosleep from that list. No exec,
+// fork, ptrace or network: sockets are limited to AF_UNIX (syslog's
+// /dev/log, the journal's socket).
 constexpr const char* kAllowed[] = {"read",          "pread64",
                                     "readv",         "write",
                                     "writev",        "pwrite64",

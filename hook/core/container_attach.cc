@@ -6,7 +6,8 @@ namespace tsp {
 
 ContainerAttach attach_container(const Paths& paths, const ProgramOptions& opts,
                                  const std::string& id, const std::string& cgroup_dir,
-                                 const Policy& policy, const std::string& source) {
+                                 const Policy& policy, const std::string& source,
+                                 const PodRef& pod) {
     ContainerRecords records(paths.state_dir);
     ContainerAttach out;
     out.attachment = attachment_name(id);
@@ -16,7 +17,8 @@ ContainerAttach attach_container(const Paths& paths, const ProgramOptions& opts,
     } catch (const Error& e) {
         out.replaced = e.what();  // overwritten below
     }
-    records.save({id, out.attachment, cgroup_dir, describe(policy), source});
+    records.save(
+        {id, out.attachment, cgroup_dir, describe(policy), source, pod.name, pod.pod_namespace});
     Program prog(paths, opts);
     try {
         AttachResult r;

@@ -19,12 +19,13 @@ struct ContainerAttach {
 };
 
 // Attaches the shared program on `cgroup_dir` with `policy` for the
-// container. A stale attachment left under the same id (its stop never
-// ran) is replaced, and so is a malformed record. Throws Error; on failure
-// nothing is left behind.
+// container (its record names `pod` when known). A stale attachment left
+// under the same id (its stop never ran) is replaced, and so is a malformed
+// record. Throws Error; on failure nothing is left behind.
 ContainerAttach attach_container(const Paths& paths, const ProgramOptions& opts,
                                  const std::string& id, const std::string& cgroup_dir,
-                                 const Policy& policy, const std::string& source);
+                                 const Policy& policy, const std::string& source,
+                                 const PodRef& pod = {});
 
 struct ContainerDetach {
     bool found = false;     // it had an attachment or a record

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -83,11 +84,13 @@ std::string ContainerRecords::path_of(const std::string& id) const {
 
 void ContainerRecords::save(const ContainerRecord& r) const {
     mkdirs(dir_);
-    const json j = {{"id", r.id},
-                    {"attachment", r.attachment},
-                    {"cgroup", r.cgroup},
-                    {"policy", r.policy},
-                    {"source", r.source}};
+    json j = {{"id", r.id},
+              {"attachment", r.attachment},
+              {"cgroup", r.cgroup},
+              {"policy", r.policy},
+              {"source", r.source}};
+    if (!r.pod.empty()) j["pod"] = r.pod;
+    if (!r.pod_namespace.empty()) j["pod_namespace"] = r.pod_namespace;
     write_file_atomic(path_of(r.id), j.dump() + "\n", 0600);
 }
 
@@ -106,6 +109,8 @@ ContainerRecord parse_record(std::string_view text, const std::string& path) {
             r.cgroup = string_member(j, "cgroup");
             r.policy = string_member(j, "policy");
             r.source = string_member(j, "source");
+            r.pod = string_member(j, "pod");
+            r.pod_namespace = string_member(j, "pod_namespace");
         } catch (const Error& e) {
             throw malformed(e.what());
         }

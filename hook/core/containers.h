@@ -16,6 +16,17 @@ struct ContainerRecord {
     std::string cgroup;      // directory the link was attached to
     std::string policy;      // describe(policy), for operators
     std::string source;      // "oci-hook", "nri", ...
+    // Kubernetes pod name and namespace, when known ("" otherwise); with
+    // initializers, so initializations naming only the members above stay
+    // warning-free.
+    std::string pod{};
+    std::string pod_namespace{};
+};
+
+// The pod a container belongs to, when the caller knows it.
+struct PodRef {
+    std::string name;
+    std::string pod_namespace;
 };
 
 // The first 12 characters of a container id, as runtimes print it.
@@ -26,7 +37,8 @@ std::string attachment_name(const std::string& container_id);
 
 // One record file's text as a record; throws Error naming `path` when it is
 // not one (not a JSON object, id missing or not a string, a member of the
-// wrong type, an attachment other than attachment_name(id)). Never throws
+// wrong type, an attachment other than attachment_name(id)); pod and
+// pod_namespace are optional (older records have none). Never throws
 // anything else.
 ContainerRecord parse_record(std::string_view text, const std::string& path);
 

@@ -71,9 +71,13 @@ std::vector<UniqueFd> netns_of_cgroup(const std::string& cgroup_dir) {
     return out;
 }
 
-bool in_netns(int ns, const std::function<void()>& step) {
+namespace {
+
+// Enters @ns and runs @step (see in_netns); the setns errno when it could not.
+int enter_and_run(int ns, const std::function<void()>& step) {
     UniqueFd self(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-    if (!self || ::setns(ns, CLONE_NEWNET) != 0) return false;
+    if (!self) return errno;
+    if (::setns(ns, CLONE_NEWNET) != 0) return errno;
     auto back = [&] {
         if (::setns(self.get(), CLONE_NEWNET) != 0)
             throw Error(errno_message("cannot return to our network namespace", errno));
@@ -85,7 +89,28 @@ bool in_netns(int ns, const std::function<void()>& step) {
         throw;
     }
     back();
-    return true;
+    return 0;
+}
+
+}  // namespace
+
+bool in_netns(int ns, const std::function<void()>& step) { return enter_and_run(ns, step) == 0; }
+
+void run_in_netns(const std::string& path, const std::function<void()>& step) {
+    UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns) {
+        const int err = errno;
+        throw Error(errno_message("cannot open network namespace " + path, err) +
+                    (err == EACCES || err == EPERM
+                         ? ": run as root (opening another process's namespace needs ptrace access)"
+                         : ": pass /proc/PID/ns/net of a running process or /run/netns/NAME"));
+    }
+    if (int err = enter_and_run(ns.get(), step); err != 0) {
+        std::string hint = err == EINVAL ? ": it is not a network namespace; pass "
+                                           "/proc/PID/ns/net or /run/netns/NAME"
+                                         : ": run as root (CAP_SYS_ADMIN)";
+        throw Error(errno_message("cannot enter network namespace " + path, err) + hint);
+    }
 }
 
 }  // namespace tsp

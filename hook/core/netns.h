@@ -20,4 +20,11 @@ std::vector<UniqueFd> netns_of_cgroup(const std::string& cgroup_dir);
 // thread could not get back.
 bool in_netns(int ns, const std::function<void()>& step);
 
+// Runs @step with the calling thread in the network namespace at @path
+// (/proc/PID/ns/net, /run/netns/NAME), then returns it to its own. Throws
+// Error saying what to do when @path is not a network namespace or cannot
+// be entered. Only for tcp-splice-ctl: the OCI hook's seccomp filter
+// forbids setns.
+void run_in_netns(const std::string& path, const std::function<void()>& step);
+
 }  // namespace tsp

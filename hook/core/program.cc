@@ -34,6 +34,7 @@ constexpr const char* kProgPin = "prog";
 constexpr const char* kPolicyPin = "map_policy";
 constexpr const char* kStatsPin = "map_stats";
 constexpr const char* kDecidedPin = "map_decided";
+constexpr const char* kAcctPin = "map_acct";
 
 bool exists(const std::string& path) {
     struct stat st;
@@ -107,7 +108,7 @@ std::string resolve_cgroup(const std::string& root, std::uint64_t id) {
 // Removes the program and map pins; their kernel objects go when the last
 // reference (a link, an fd) does.
 void unpin_program(const Paths& paths) {
-    for (auto* pin : {kProgPin, kPolicyPin, kStatsPin, kDecidedPin})
+    for (auto* pin : {kProgPin, kPolicyPin, kStatsPin, kDecidedPin, kAcctPin})
         ::unlink((paths.pin_dir() + "/" + pin).c_str());
     ::rmdir(paths.links_dir().c_str());
     ::rmdir(paths.pin_dir().c_str());
@@ -144,6 +145,7 @@ Loaded open_or_load(const Paths& paths, const ProgramOptions& opts) {
     bpf_map__set_pin_path(skel->maps.policy, (dir + "/" + kPolicyPin).c_str());
     bpf_map__set_pin_path(skel->maps.bss, (dir + "/" + kStatsPin).c_str());
     bpf_map__set_pin_path(skel->maps.decided, (dir + "/" + kDecidedPin).c_str());
+    bpf_map__set_pin_path(skel->maps.acct, (dir + "/" + kAcctPin).c_str());
 
     auto refs_before = module_refcnt(paths);
     if (int err = tcp_splice_bpf::load(skel.get()); err != 0) {
@@ -347,22 +349,61 @@ std::vector<Attachment> Program::list() const {
     return out;
 }
 
-std::optional<tsp_prog_stats> Program::stats() const {
-    const std::string pin = paths_.pin_dir() + "/" + kStatsPin;
+namespace {
+
+// The value of @key in the map pinned at @pin (every CPU's slot, each rounded
+// up to 8 bytes, for a per-CPU map), or nullopt when the pin is absent, its
+// values are smaller than @min_size (an older program's), or @key is not there.
+std::optional<std::vector<unsigned char>> pinned_value(const std::string& pin, const void* key,
+                                                       std::size_t min_size, bool per_cpu,
+                                                       std::size_t* slot) {
     if (!exists(pin)) return std::nullopt;
     UniqueFd map = obj_get(pin);
     bpf_map_info info;
     std::memset(&info, 0, sizeof(info));
     __u32 len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(map.get(), &info, &len) != 0 ||
-        info.value_size < sizeof(tsp_prog_stats))
+    if (bpf_obj_get_info_by_fd(map.get(), &info, &len) != 0 || info.value_size < min_size)
         return std::nullopt;
-    std::vector<unsigned char> value(info.value_size);
+    const int ncpu = per_cpu ? libbpf_num_possible_cpus() : 1;
+    if (ncpu <= 0) return std::nullopt;
+    *slot = per_cpu ? (info.value_size + 7) / 8 * 8 : info.value_size;
+    std::vector<unsigned char> value(*slot * static_cast<std::size_t>(ncpu));
+    if (bpf_map_lookup_elem(map.get(), key, value.data()) != 0) return std::nullopt;
+    return value;
+}
+
+}  // namespace
+
+std::optional<tsp_prog_stats> Program::stats() const {
     __u32 key = 0;
-    if (bpf_map_lookup_elem(map.get(), &key, value.data()) != 0) return std::nullopt;
+    std::size_t slot = 0;
+    auto v = pinned_value(paths_.pin_dir() + "/" + kStatsPin, &key, sizeof(tsp_prog_stats), false,
+                          &slot);
+    if (!v) return std::nullopt;
     tsp_prog_stats s;
-    std::memcpy(&s, value.data(), sizeof(s));  // stats is the first .bss variable
+    std::memcpy(&s, v->data(), sizeof(s));  // stats is the first .bss variable
     return s;
 }
+
+std::optional<tsp_attach_stats> Program::attach_stats(std::uint64_t cgroup_id) const {
+    auto key = storage_key(cgroup_id);
+    std::size_t slot = 0;
+    auto v = pinned_value(paths_.pin_dir() + "/" + kAcctPin, &key, sizeof(tsp_attach_stats), true,
+                          &slot);
+    if (!v) return std::nullopt;
+    // Every counter summed over the CPUs' slots.
+    constexpr std::size_t n = sizeof(tsp_attach_stats) / sizeof(std::uint64_t);
+    std::uint64_t sum[n] = {};
+    for (std::size_t off = 0; off + slot <= v->size(); off += slot) {
+        std::uint64_t one[n];
+        std::memcpy(one, v->data() + off, sizeof(one));
+        for (std::size_t i = 0; i < n; i++) sum[i] += one[i];
+    }
+    tsp_attach_stats s;
+    std::memcpy(&s, sum, sizeof(s));
+    return s;
+}
+
+std::string Program::decided_map_pin() const { return paths_.pin_dir() + "/" + kDecidedPin; }
 
 }  // namespace tsp

@@ -54,6 +54,11 @@ public:
 
     std::vector<Attachment> list() const;
     std::optional<tsp_prog_stats> stats() const;
+    // The attachment on `cgroup_id`'s counters, summed over CPUs; nullopt
+    // when not loaded, not attached there, or pinned by an older version.
+    std::optional<tsp_attach_stats> attach_stats(std::uint64_t cgroup_id) const;
+    // Where the per-socket state map ("decided") is pinned.
+    std::string decided_map_pin() const;
     bool loaded() const;
 
     static bool valid_name(const std::string& name);

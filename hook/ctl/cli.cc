@@ -27,6 +27,45 @@ std::unique_ptr<CLI::App> make_cli(Options& o) {
     auto* st = app->add_subcommand("status", "show state, settings and counters");
     st->add_flag("--json", o.json, "print one JSON object");
     st->callback([&o] { o.command = "status"; });
+
+    auto* mx = app->add_subcommand("metrics", "print Prometheus metrics (text format 0.0.4)");
+    mx->add_option("--output", o.output,
+                   "write them to this file atomically (node-exporter's textfile collector)");
+    mx->callback([&o] { o.command = "metrics"; });
+
+    auto* ps = app->add_subcommand(
+        "ps", "list attachments (host, containers, pods) with their connection counters");
+    ps->add_flag("--json", o.json, "print one JSON array");
+    ps->callback([&o] { o.command = "ps"; });
+
+    // Which sockets: the options `sockets` and `explain` share.
+    auto select = [&o](CLI::App* c, const char* what) {
+        c->add_option("--port", o.port,
+                      std::string("only ") + what + " with this port at either end")
+            ->check(CLI::Range(0, 65535));
+        c->add_option("--address", o.address,
+                      std::string("only ") + what + " with this IPv4/IPv6 address at either end");
+        auto* ns = c->add_option("--netns", o.netns,
+                                 "the network namespace to look in (/proc/PID/ns/net, "
+                                 "/run/netns/NAME)");
+        c->add_option("--pid", o.pid, "look in the network namespace of this process")
+            ->check(CLI::PositiveNumber)
+            ->excludes(ns);
+        c->add_flag("--json", o.json, "print one JSON array");
+    };
+
+    auto* so = app->add_subcommand(
+        "sockets", "list TCP sockets with their tcp-splice state (ULP details, decision)");
+    select(so, "sockets");
+    so->add_option("--cgroup", o.cgroup, "only sockets in this cgroup-v2 directory or below it");
+    so->add_flag("--all", o.all, "every TCP socket, not only those tcp-splice has seen");
+    so->callback([&o] { o.command = "sockets"; });
+
+    auto* ex = app->add_subcommand(
+        "explain",
+        "say which gate stopped each end of the matching connections, or that it is spliced");
+    select(ex, "connections");
+    ex->callback([&o] { o.command = "explain"; });
     return app;
 }
 

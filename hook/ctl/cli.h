@@ -17,6 +17,13 @@ struct Options {
     long long ring_kbytes = -1;   // -1: leave ring_kbytes alone
     bool json = false;
     std::string bpffs = "/sys/fs/bpf";
+    std::string output;  // metrics: write here (atomically) instead of stdout
+    // sockets
+    int port = -1;        // -1: any
+    std::string address;  // empty: any
+    std::string netns;    // a netns path; empty: ours
+    int pid = 0;          // 0: none; else its netns
+    bool all = false;     // every TCP socket, not only tcp-splice's
 };
 
 std::unique_ptr<CLI::App> make_cli(Options& opts);

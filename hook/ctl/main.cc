@@ -10,6 +10,10 @@
 #include "core/ports.h"
 #include "core/program.h"
 #include "ctl/cli.h"
+#include "ctl/explain_cmd.h"
+#include "ctl/metrics_cmd.h"
+#include "ctl/ps_cmd.h"
+#include "ctl/sockets_cmd.h"
 
 namespace tsp::ctl {
 namespace {
@@ -180,6 +184,10 @@ int main(int argc, char** argv) {
     try {
         if (opts.command == "enable") return tsp::ctl::enable(opts);
         if (opts.command == "disable") return tsp::ctl::disable(opts);
+        if (opts.command == "metrics") return tsp::ctl::run_metrics(opts);
+        if (opts.command == "ps") return tsp::ctl::run_ps(opts);
+        if (opts.command == "explain") return tsp::ctl::run_explain(opts);
+        if (opts.command == "sockets") return tsp::ctl::run_sockets(opts);
         return tsp::ctl::status(opts);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tcp-splice-ctl: %s\n", e.what());

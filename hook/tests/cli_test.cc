@@ -65,5 +65,50 @@ TEST(Cli, OtherCommands) {
     EXPECT_EQ(s.bpffs, "/tmp/b");
 }
 
+TEST(Cli, Metrics) {
+    Options o;
+    ASSERT_TRUE(parse({"metrics"}, o));
+    EXPECT_EQ(o.command, "metrics");
+    EXPECT_EQ(o.output, "");
+    Options f;
+    ASSERT_TRUE(parse({"metrics", "--output", "/var/lib/node-exporter/tcp_splice.prom"}, f));
+    EXPECT_EQ(f.output, "/var/lib/node-exporter/tcp_splice.prom");
+    EXPECT_FALSE(parse({"metrics", "--output"}, f));
+}
+
+TEST(Cli, Sockets) {
+    Options o;
+    ASSERT_TRUE(parse({"sockets", "--port", "80", "--json"}, o));
+    EXPECT_EQ(o.command, "sockets");
+    EXPECT_EQ(o.port, 80);
+    EXPECT_TRUE(o.json);
+    EXPECT_FALSE(o.all);
+    EXPECT_TRUE(o.address.empty());
+    EXPECT_TRUE(o.netns.empty());
+    EXPECT_EQ(o.pid, 0);
+
+    Options d;
+    ASSERT_TRUE(parse({"sockets"}, d));
+    EXPECT_EQ(d.port, -1);
+
+    Options a;
+    ASSERT_TRUE(parse(
+        {"sockets", "--address", "::1", "--cgroup", "/sys/fs/cgroup/x", "--pid", "42", "--all"},
+        a));
+    EXPECT_EQ(a.address, "::1");
+    EXPECT_EQ(a.cgroup, "/sys/fs/cgroup/x");
+    EXPECT_EQ(a.pid, 42);
+    EXPECT_TRUE(a.all);
+    Options n;
+    ASSERT_TRUE(parse({"sockets", "--netns", "/run/netns/x"}, n));
+    EXPECT_EQ(n.netns, "/run/netns/x");
+
+    Options r;
+    EXPECT_FALSE(parse({"sockets", "--port", "70000"}, r));
+    EXPECT_FALSE(parse({"sockets", "--port", "http"}, r));
+    EXPECT_FALSE(parse({"sockets", "--pid", "0"}, r));
+    EXPECT_FALSE(parse({"sockets", "--pid", "1", "--netns", "/run/netns/x"}, r));
+}
+
 }  // namespace
 }  // namespace tsp::ctl

@@ -14,6 +14,7 @@ TEST(Config, Defaults) {
     EXPECT_FALSE(c.hook_strict);
     EXPECT_EQ(c.runtimes, (std::vector<std::string>{"runc", "crun"}));
     EXPECT_EQ(c.hook_path, kDefaultHookPath);
+    EXPECT_EQ(c.nri_metrics_address, "");
     EXPECT_FALSE(load_config("/nonexistent/tcp-splice.json").hook_strict);
 }
 
@@ -23,12 +24,15 @@ TEST(Config, AllMembers) {
     EXPECT_TRUE(c.hook_strict);
     EXPECT_EQ(c.runtimes, std::vector<std::string>{"/usr/sbin/runc"});
     EXPECT_EQ(c.hook_path, "/opt/h");
+    EXPECT_EQ(parse_config(R"({"nri":{"metrics_address":"127.0.0.1:9465"}})").nri_metrics_address,
+              "127.0.0.1:9465");
 }
 
 TEST(Config, BadMembersNameTheFix) {
     for (const char* bad : {"[]", "{", R"({"hook":1})", R"({"hook":{"strict":"yes"}})",
                             R"({"runtime":{"runtimes":[]}})", R"({"runtime":{"runtimes":[1]}})",
-                            R"({"runtime":{"hook_path":"relative"}})"}) {
+                            R"({"runtime":{"hook_path":"relative"}})", R"({"nri":1})",
+                            R"({"nri":{"metrics_address":9465}})"}) {
         EXPECT_THROW(parse_config(bad), Error) << bad;
     }
 }

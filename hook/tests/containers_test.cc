@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 
 #include "core/error.h"
@@ -40,6 +41,27 @@ TEST(Containers, RecordsRoundTrip) {
     EXPECT_TRUE(recs.remove("c1"));
     EXPECT_FALSE(recs.remove("c1"));
     EXPECT_FALSE(recs.load("c1"));
+    std::filesystem::remove_all(tmpl);
+}
+
+TEST(Containers, RecordsKeepTheirPod) {
+    char tmpl[] = "/tmp/tsp-records-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    ContainerRecords recs(std::string(tmpl) + "/state");
+    recs.save({"c1", "ctr-c1", "/sys/fs/cgroup/x", "ports=any", "nri", "web-0", "shop"});
+    recs.save({"c2", "ctr-c2", "/sys/fs/cgroup/y", "ports=any", "oci-hook"});
+    auto r = recs.load("c1");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->pod, "web-0");
+    EXPECT_EQ(r->pod_namespace, "shop");
+    auto r2 = recs.load("c2");
+    ASSERT_TRUE(r2);
+    EXPECT_EQ(r2->pod, "");
+    EXPECT_EQ(r2->pod_namespace, "");
+    // Records without a pod leave the members out.
+    std::ifstream in(recs.dir() + "/ctr-c2.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text.find("pod"), std::string::npos) << text;
     std::filesystem::remove_all(tmpl);
 }
 
@@ -107,9 +129,17 @@ TEST(Containers, ParseRecordSaysWhatIsWrong) {
               std::string::npos);
     EXPECT_NE(why(R"({"id":")" + std::string(2000, 'a') + R"("})").find("over 1024"),
               std::string::npos);
+    EXPECT_EQ(why(R"({"id":"c1","pod":5})"),
+              "/r/x.json is not a container record: pod is not a string");
+    EXPECT_EQ(why(R"({"id":"c1","pod_namespace":["x"]})"),
+              "/r/x.json is not a container record: pod_namespace is not a string");
     auto r = parse_record(R"({"id":"c1","source":"nri","extra":[1]})", "/r/x.json");
     EXPECT_EQ(r.attachment, "ctr-c1");  // older records may lack it
     EXPECT_EQ(r.source, "nri");
+    EXPECT_EQ(r.pod, "");  // and the pod
+    r = parse_record(R"({"id":"c1","pod":"web-0","pod_namespace":"shop"})", "/r/x.json");
+    EXPECT_EQ(r.pod, "web-0");
+    EXPECT_EQ(r.pod_namespace, "shop");
 }
 
 TEST_F(JunkRecords, LoadingOneThrowsOurErrorNamingTheFile) {

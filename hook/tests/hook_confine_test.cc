@@ -113,9 +113,9 @@ protected:
     }
 
     // Feeds both inputs, closes them and returns the hook's exit status.
-    int finish(int config_fd) {
-        const std::string cfg = "{}",
-                          st = R"({"ociVersion":"1.0.2","id":"t1","pid":1,"annotations":{}})";
+    int finish(int config_fd, const std::string& st =
+                                  R"({"ociVersion":"1.0.2","id":"t1","pid":1,"annotations":{}})") {
+        const std::string cfg = "{}";
         EXPECT_EQ(::write(config_fd, cfg.data(), cfg.size()), static_cast<ssize_t>(cfg.size()));
         ::close(config_fd);
         EXPECT_EQ(::write(stdin_, st.data(), st.size()), static_cast<ssize_t>(st.size()));
@@ -148,6 +148,20 @@ TEST_F(HookConfine, LogModeInstallsTheFilterToo) {
     ASSERT_GE(fd, 0);
     EXPECT_GT(*seccomp_filters(pid_), *self_);
     EXPECT_EQ(finish(fd), 0);
+}
+
+// Failing open counts the reason, under the filter.
+TEST_F(HookConfine, FailOpenIsCountedUnderTheFilter) {
+    start("");
+    int fd = wait_for_first_read();
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(finish(fd, R"({"ociVersion":"1.0.2","id":"t1","pid":1,)"
+                         R"("annotations":{"io.tcp-splice/ports":"nope"}})"),
+              0);
+    std::ifstream in(dir_ + "/state/failures/oci-hook.bad_annotation");
+    std::string count;
+    std::getline(in, count);
+    EXPECT_EQ(count, "1");
 }
 
 TEST_F(HookConfine, OffRunsUnconfined) {

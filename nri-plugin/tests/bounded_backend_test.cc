@@ -17,10 +17,11 @@ using namespace std::chrono_literals;
 struct SlowBackend : FakeBackend {
     std::chrono::milliseconds delay{0};
     std::vector<std::string> order;
-    bool attach(const std::string& id, const std::string& cg, const Policy& p) override {
+    bool attach(const std::string& id, const std::string& cg, const Policy& p,
+                const PodRef& pod) override {
         std::this_thread::sleep_for(delay);
         order.push_back("attach " + id);
-        return FakeBackend::attach(id, cg, p);
+        return FakeBackend::attach(id, cg, p, pod);
     }
     bool detach(const std::string& id) override {
         order.push_back("detach " + id);
@@ -32,8 +33,8 @@ TEST(BoundedBackend, QuickWorkReturnsItsResult) {
     SlowBackend slow;
     Log log("tsp-nri-test", false);
     BoundedBackend b(slow, log, 1000ms);
-    EXPECT_TRUE(b.attach("c1", "/cg/c1", {}));
-    EXPECT_FALSE(b.attach("c1", "/cg/c1", {}));  // already
+    EXPECT_TRUE(b.attach("c1", "/cg/c1", {}, {}));
+    EXPECT_FALSE(b.attach("c1", "/cg/c1", {}, {}));  // already
     EXPECT_EQ(b.attached(), (std::vector<std::string>{"c1"}));
     EXPECT_TRUE(b.detach("c1"));
 }
@@ -43,7 +44,7 @@ TEST(BoundedBackend, ErrorsComeBack) {
     slow.fail_attach = "bad";
     Log log("tsp-nri-test", false);
     BoundedBackend b(slow, log, 1000ms);
-    EXPECT_THROW(b.attach("bad", "/cg/bad", {}), Error);
+    EXPECT_THROW(b.attach("bad", "/cg/bad", {}, {}), Error);
 }
 
 // A malformed record used to throw nlohmann's type_error on the worker,
@@ -64,7 +65,7 @@ TEST(BoundedBackend, ForeignExceptionsComeBackAsError) {
         EXPECT_NE(std::string(e.what()).find("type_error"), std::string::npos);
     }
     EXPECT_THROW(b.detach("c1"), Error);
-    EXPECT_TRUE(b.attach("c1", "/cg/c1", {})) << "the worker lives on";
+    EXPECT_TRUE(b.attach("c1", "/cg/c1", {}, {})) << "the worker lives on";
 }
 
 TEST(BoundedBackend, DetachInBackgroundWaitsForNothingAndKeepsOrder) {
@@ -72,7 +73,7 @@ TEST(BoundedBackend, DetachInBackgroundWaitsForNothingAndKeepsOrder) {
     slow.delay = 300ms;
     Log log("tsp-nri-test", false);
     BoundedBackend b(slow, log, 50ms);
-    EXPECT_THROW(b.attach("c1", "/cg/c1", {}), Deferred);
+    EXPECT_THROW(b.attach("c1", "/cg/c1", {}, {}), Deferred);
     auto t0 = std::chrono::steady_clock::now();
     b.detach_in_background("c1");
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 100ms);
@@ -87,7 +88,7 @@ TEST(BoundedBackend, SlowWorkIsDeferredAndFinishesInOrder) {
     Log log("tsp-nri-test", false);
     BoundedBackend b(slow, log, 50ms);
     auto t0 = std::chrono::steady_clock::now();
-    EXPECT_THROW(b.attach("c1", "/cg/c1", {}), Deferred);
+    EXPECT_THROW(b.attach("c1", "/cg/c1", {}, {}), Deferred);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 250ms);
     // Queued behind the attach, so it sees its record.
     slow.delay = 0ms;

@@ -13,12 +13,15 @@ namespace tsp::nri {
 
 struct FakeBackend : Backend {
     std::map<std::string, std::string> attached_on;  // id -> cgroup
+    std::map<std::string, PodRef> pod_of;            // id -> its pod, as attach got it
     std::vector<std::string> detached;
     std::string fail_attach;   // throw for this id
     std::string defer_attach;  // answer Deferred for this id (it goes on "in the background")
 
-    bool attach(const std::string& id, const std::string& cg, const Policy&) override {
+    bool attach(const std::string& id, const std::string& cg, const Policy&,
+                const PodRef& pod) override {
         if (id == fail_attach) throw Error("module not loaded: load tcp_splice.ko first");
+        pod_of[id] = pod;
         if (id == defer_attach) {
             attached_on[id] = cg;
             throw Deferred("timed out after 1500 ms");

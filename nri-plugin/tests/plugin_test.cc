@@ -1,7 +1,12 @@
 #include "plugin.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <filesystem>
+#include <optional>
+
+#include "core/failures.h"
 #include "events.h"
 #include "fake_backend.h"
 #include "nri_api.pb.h"
@@ -176,7 +181,7 @@ TEST_F(PluginTest, NonStrictAttachStillRunningAtTheDeadlineStarts) {
 // still fails, and nothing escapes handle().
 TEST(PluginForeignExceptions, AreThatRequestsErrorOnly) {
     struct Throwing : FakeBackend {
-        bool attach(const std::string&, const std::string&, const Policy&) override {
+        bool attach(const std::string&, const std::string&, const Policy&, const PodRef&) override {
             throw std::logic_error("type must be string, but is number");
         }
         std::vector<std::string> attached() override { throw std::runtime_error("bad record"); }
@@ -265,6 +270,80 @@ TEST_F(PluginTest, SplitSynchronizeWaitsForTheLastPart) {
 TEST_F(PluginTest, ShutdownIsNoted) {
     EXPECT_EQ(call("Shutdown", "").code, Code::Ok);
     EXPECT_TRUE(plugin.shutdown_requested());
+}
+
+}  // namespace
+}  // namespace tsp::nri
+
+namespace tsp::nri {
+namespace {
+
+TEST_F(PluginTest, AttachGetsThePodForTheRecord) {
+    auto p = pod("p1", {{"io.tcp-splice/ports", "6379"}});
+    auto c = ctr("c1", "p1", "redis");
+    EXPECT_EQ(event(Event::StartContainer, p, &c).code, Code::Ok);
+    ASSERT_TRUE(backend.pod_of.count("c1"));
+    EXPECT_EQ(backend.pod_of.at("c1").name, "pod-p1");
+    EXPECT_EQ(backend.pod_of.at("c1").pod_namespace, "default");
+}
+
+// Containers let run without the tcp-splice they asked for are counted by
+// reason; strict ones that fail are not (they do not run).
+struct FailOpenTest : PluginTest {
+    void SetUp() override {
+        char tmpl[] = "/tmp/tsp-nri-failopen-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir = tmpl;
+        counter.emplace(dir, kSourceNri);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+    std::map<std::string, std::uint64_t> counts() {
+        std::map<std::string, std::uint64_t> out;
+        for (const auto& f : read_failures(dir)) out[f.source + "." + f.reason] = f.count;
+        return out;
+    }
+    std::string dir;
+    std::optional<FailOpenCounter> counter;
+};
+
+TEST_F(FailOpenTest, CountsEachReason) {
+    Plugin counted{backend, log, false, &*counter};
+    auto start = [&](const api::PodSandbox& p, const api::Container& c) {
+        api::StateChangeEvent ev;
+        ev.set_event(static_cast<api::Event>(static_cast<int>(Event::StartContainer)));
+        *ev.mutable_pod() = p;
+        *ev.mutable_container() = c;
+        return counted.handle(kPluginService, "StateChange", bytes(ev)).code;
+    };
+    backend.fail_attach = "c1";
+    EXPECT_EQ(start(pod("p1", {{"io.tcp-splice/ports", "*"}}), ctr("c1", "p1", "a")), Code::Ok);
+    EXPECT_EQ(start(pod("p2", {{"io.tcp-splice/ports", "70000"}}), ctr("c2", "p2", "a")), Code::Ok);
+    auto nocg = ctr("c3", "p3", "a");
+    nocg.mutable_linux()->clear_cgroups_path();
+    EXPECT_EQ(start(pod("p3", {{"io.tcp-splice/ports", "*"}}), nocg), Code::Ok);
+    EXPECT_EQ(start(pod("p4", {}), ctr("c4", "p4", "a")), Code::Ok);  // not asked: not counted
+    backend.fail_attach = "c5";
+    EXPECT_EQ(start(pod("p5", {{"io.tcp-splice/ports", "*"}, {"io.tcp-splice/strict", "true"}}),
+                    ctr("c5", "p5", "a")),
+              Code::FailedPrecondition);
+    EXPECT_EQ(counts(), (std::map<std::string, std::uint64_t>{{"nri.attach_failed", 1},
+                                                              {"nri.bad_annotation", 1},
+                                                              {"nri.cgroup_not_found", 1}}));
+}
+
+TEST_F(FailOpenTest, ReasonErrorsNameTheirReason) {
+    struct NoModule : FakeBackend {
+        bool attach(const std::string&, const std::string&, const Policy&, const PodRef&) override {
+            throw ReasonError(failopen::kModuleMissing, "module not loaded: load tcp_splice.ko");
+        }
+    } nomod;
+    Plugin counted{nomod, log, false, &*counter};
+    api::StateChangeEvent ev;
+    ev.set_event(static_cast<api::Event>(static_cast<int>(Event::StartContainer)));
+    *ev.mutable_pod() = pod("p1", {{"io.tcp-splice/ports", "*"}});
+    *ev.mutable_container() = ctr("c1", "p1", "a");
+    EXPECT_EQ(counted.handle(kPluginService, "StateChange", bytes(ev)).code, Code::Ok);
+    EXPECT_EQ(counts(), (std::map<std::string, std::uint64_t>{{"nri.module_missing", 1}}));
 }
 
 }  // namespace

@@ -62,3 +62,12 @@ routed_pod() {
 	ip -n "$ns" route add 169.254.1.1 dev eth0 scope link
 	ip -n "$ns" route add default via 169.254.1.1 dev eth0
 }
+
+# wait_listen NETNS PORT: something listens on PORT in NETNS (within 10 s).
+wait_listen() {
+	for _ in $(seq 100); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}

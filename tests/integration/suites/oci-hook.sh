@@ -27,13 +27,6 @@ log_has() { grep -E -- "$1" $SYSLOG; }
 # write into check's capture: their output goes to a file, shown on failure.
 quiet() { "$@" </dev/null >"$W/last.out" 2>&1 || { cat "$W/last.out"; return 1; }; }
 start_bg() { quiet runc run -d -b "$W/b/$1" "tsp-$1"; }
-wait_listen() { # NETNS PORT
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # --- install as `make install` lays it out ---
 cp -a "$TSP_STAGE/usr/." /usr/

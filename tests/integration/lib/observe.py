@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""observe.py serve ADDR PORT | connect HOST PORT CONNS BYTES [--hold SECS]
+                                    [--port-file FILE] | get URL
+
+A known workload for the observability suite. The server echoes every byte
+back (one thread per connection). The client opens CONNS connections one
+after another; on each it sends BYTES (a pattern seeded by its own port),
+reads them back, checks every byte, then shuts down its side and waits for
+the server's close, so both ends are closed when it returns. With --hold
+the last connection stays open SECS seconds after its exchange (its local
+port written to --port-file), for a look at a live pair. `get` fetches a
+URL and prints the body (HTTP/1.1, like curl -sf). Exits 1 on any failure.
+"""
+import argparse
+import os
+import socket
+import sys
+import threading
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nat import serve  # noqa: E402
+from semantics import pattern, recv_exact  # noqa: E402
+
+
+def dial(host, port):
+    for _ in range(100):
+        try:
+            return socket.create_connection((host, port), timeout=30)
+        except ConnectionRefusedError:
+            time.sleep(0.1)
+    raise SystemExit(f"cannot connect to {host}:{port}")
+
+
+def one(host, port, nbytes, hold, port_file):
+    s = dial(host, port)
+    me = s.getsockname()[1]
+    data = pattern(nbytes, me)
+    t = threading.Thread(target=lambda: s.sendall(data))
+    t.start()
+    got = recv_exact(s, nbytes)
+    t.join()
+    if hold:
+        if port_file:
+            with open(port_file + ".tmp", "w") as f:
+                f.write(f"{me}\n")
+            os.rename(port_file + ".tmp", port_file)
+        time.sleep(hold)
+    s.shutdown(socket.SHUT_WR)
+    rest = s.recv(1)
+    s.close()
+    ok = got == data and rest == b""
+    print(f"{'ok' if ok else 'FAIL'} port {me}: {nbytes} bytes "
+          f"{'intact' if got == data else 'differ'}", flush=True)
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=("serve", "connect", "get"))
+    ap.add_argument("host")
+    ap.add_argument("port", type=int, nargs="?", default=0)
+    ap.add_argument("conns", type=int, nargs="?", default=1)
+    ap.add_argument("nbytes", type=int, nargs="?", default=65536)
+    ap.add_argument("--hold", type=float, default=0)
+    ap.add_argument("--port-file")
+    a = ap.parse_args()
+    if a.mode == "get":
+        with urllib.request.urlopen(a.host, timeout=30) as r:
+            sys.stdout.write(r.read().decode())
+        return 0
+    if a.mode == "serve":
+        serve(a.host, a.port)
+        return 0
+    ok = True
+    for i in range(a.conns):
+        hold = a.hold if i == a.conns - 1 else 0
+        ok &= one(a.host, a.port, a.nbytes, hold, a.port_file)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
