@@ -98,8 +98,8 @@ static void tsp_show_addr(struct seq_file *seq, const char *name,
  * address; the other's is its peer), their network namespaces, bytes
  * each way through the rings and each ring's fill/size, and "nat=1" when
  * addresses were translated between them, with the peer address each end
- * sees (a_peer, b_peer: a ClusterIP, a published port), and each end's
- * cgroup id (cgroup_a, cgroup_b).
+ * sees (a_peer, b_peer: a ClusterIP, a published port). Each end's cgroup
+ * id (cgroup_a, cgroup_b) follows nat.
  */
 static int tsp_pairs_show(struct seq_file *seq, void *v)
 {
@@ -111,12 +111,12 @@ static int tsp_pairs_show(struct seq_file *seq, void *v)
 	list_for_each_entry(p, &tsp_pairs, node) {
 		tsp_show_addr(seq, "a", &p->end[0].local);
 		tsp_show_addr(seq, "b", &p->end[1].local);
-		seq_printf(seq, " netns_a=%u netns_b=%u cgroup_a=%llu cgroup_b=%llu bytes_ab=%llu bytes_ba=%llu fill_ab=%u fill_ba=%u size=%u nat=%d",
+		seq_printf(seq, " netns_a=%u netns_b=%u bytes_ab=%llu bytes_ba=%llu fill_ab=%u fill_ba=%u size=%u nat=%d cgroup_a=%llu cgroup_b=%llu",
 			   p->end[0].netns, p->end[1].netns,
-			   p->end[0].cgroup, p->end[1].cgroup,
 			   READ_ONCE(p->bytes[0]), READ_ONCE(p->bytes[1]),
 			   tsp_ring_fill(&p->ring[0]), tsp_ring_fill(&p->ring[1]),
-			   p->ring_bytes, p->nat);
+			   p->ring_bytes, p->nat,
+			   p->end[0].cgroup, p->end[1].cgroup);
 		if (p->nat) {
 			tsp_show_addr(seq, "a_peer", &p->end[0].peer);
 			tsp_show_addr(seq, "b_peer", &p->end[1].peer);

@@ -1,6 +1,6 @@
 // The module's live pair list, /proc/net/tcp_splice_pairs: one line per
 // pair of "key=value" fields (a, b, netns_a, netns_b, bytes_ab, bytes_ba,
-// fill_ab, fill_ba, size).
+// fill_ab, fill_ba, size, nat, cgroup_a, cgroup_b, and a_peer, b_peer with nat=1).
 #pragma once
 
 #include <map>

@@ -30,12 +30,16 @@ start_bg() { quiet runc run -d -b "$W/b/$1" "tsp-$1"; }
 obs() { python3 "$TSP_LIB/obs_check.py" "$@"; }
 # ss in NETNS, or in ours when NETNS is "".
 ns_ss() { if [ -n "$1" ]; then ip netns exec "$1" ss "${@:2}"; else ss "${@:2}"; fi; }
-# The local port of the (newest) established connection in NETNS to PORT.
-client_port() { # NETNS PORT
+# Local ports of the established connections in NETNS to PORT.
+ports_to() { # NETNS PORT
+	ns_ss "$1" -Htn state established "( dport = :$2 )" | awk '{ n = split($3, a, ":"); print a[n] }'
+}
+# The local port of a connection in NETNS to PORT that is not among BEFORE
+# (the ports_to list from before it was started), once it is established.
+new_port() { # NETNS PORT BEFORE
 	local p
 	for _ in $(seq 100); do
-		p=$(ns_ss "$1" -Htn state established "( dport = :$2 )" |
-			awk '{ n = split($3, a, ":"); print a[n] }' | sort -n | tail -n 1)
+		p=$(ports_to "$1" "$2" | grep -vxF -f <(printf '%s\n' 0 $3) | head -n 1)
 		[ -n "$p" ] && { echo "$p"; return 0; }
 		sleep 0.1
 	done
@@ -85,10 +89,11 @@ check "ps (text) lists both containers with 9 seen" \
 		tcp-splice-ctl ps | grep -E "^ctr-tsp-osrv +tsp-osrv .* 9 +7 "'
 
 # --- a live pair: ps, sockets against ss -tie, explain, metrics ---
+before=$(ports_to tsp-oc 7000)
 runc exec tsp-ocli python3 /t/observe.py connect 10.78.0.1 7000 1 50000 --hold 60 \
 	</dev/null >$W/hold.log 2>&1 &
 HOLD=$!
-cport=$(client_port tsp-oc 7000)
+cport=$(new_port tsp-oc 7000 "$before")
 check "a held connection (client port $cport)" test -n "$cport"
 check "ps: one live end on each side" \
 	sh -c 'for _ in $(seq 50); do python3 "$0" ps ctr-tsp-ocli live_ends=1 >/dev/null &&
@@ -148,28 +153,30 @@ wait $HOLD 2>/dev/null
 
 # --- explain: each gate ---
 # Not attached: a host process outside any attached cgroup dials the server.
+before=$(ports_to "" 7000)
 run_in $OUTCG -- $OBS connect 10.78.0.1 7000 1 1000 --hold 30 >$W/out.log 2>&1 &
 OUTC=$!
-oport=$(client_port "" 7000)
+oport=$(new_port "" 7000 "$before")
 check "explain: a client in no attached cgroup: not_attached" \
 	obs explain "--port $oport" "$oport" not_attached
 check "explain: its server end (attached, the client sent no token): peer_no_token" \
 	obs explain "--netns /run/netns/tsp-os --port $oport" 7000 peer_no_token ctr-tsp-osrv
 kill $OUTC 2>/dev/null
 # Port off policy.
+before=$(ports_to tsp-oc 7001)
 runc exec tsp-ocli python3 /t/observe.py connect 10.78.0.1 7001 1 1000 --hold 30 \
 	</dev/null >$W/port.log 2>&1 &
 PORTC=$!
-pport=$(client_port tsp-oc 7001)
+pport=$(new_port tsp-oc 7001 "$before")
 check "explain: port 7001 is off the containers' policy: port" \
 	obs explain "--netns /run/netns/tsp-oc --port 7001" "$pport" port ctr-tsp-ocli
 # Loopback-only: the host's attachment, a connection over the bridge.
 check "enable on the host cgroup, --loopback-only" tcp-splice-ctl enable --cgroup $HOSTCG --loopback-only
 kill $OUTC $PORTC 2>/dev/null
+before=$(ports_to "" 7000)
 run_in $HOSTCG -- $OBS connect 10.78.0.1 7000 1 1000 --hold 30 >$W/lo.log 2>&1 &
 LOC=$!
-sleep 1
-lport=$(client_port "" 7000)
+lport=$(new_port "" 7000 "$before")
 check "explain: --loopback-only and a bridge address: loopback" \
 	obs explain "--port $lport" "$lport" loopback host
 kill $LOC 2>/dev/null
@@ -177,11 +184,12 @@ check "disable" tcp-splice-ctl disable
 # Peer never arrived: a TCP_DEFER_ACCEPT server has no child until data comes.
 check "enable on the host cgroup (any port)" tcp-splice-ctl enable --cgroup $HOSTCG
 rm -f $W/w.ready $W/w.done
+before=$(ports_to "" 7960)
 run_in $HOSTCG -- tsp-waiters --waiting 1 --fresh 1 --port 7960 --dsts 1 \
 	--ready $W/w.ready --hold-until $W/w.done >$W/waiters.log 2>&1 &
 WAITERS=$!
 for _ in $(seq 100); do [ -e $W/w.ready ] && break; sleep 0.1; done
-wport=$(client_port "" 7960)
+wport=$(new_port "" 7960 "$before")
 check "explain: an end whose peer never arrived: waiting" \
 	obs explain "--port 7960" "$wport" waiting host
 touch $W/w.done
