@@ -47,7 +47,7 @@ public:
     std::string text() const {
         std::string out;
         for (const auto& f : families_) {
-            out += "# HELP " + f.name + ' ' + escape_help(f.help) + '\n';
+            out += "# HELP " + f.name + ' ' + escape_text(f.help, false) + '\n';
             out += "# TYPE " + f.name + ' ' + f.type + '\n';
             for (const auto& s : f.samples) out += s;
         }
@@ -55,18 +55,6 @@ public:
     }
 
 private:
-    static std::string escape_help(const std::string& h) {
-        std::string out;
-        for (char c : h) {
-            if (c == '\\')
-                out += "\\\\";
-            else if (c == '\n')
-                out += "\\n";
-            else
-                out += c;
-        }
-        return out;
-    }
     struct Family {
         std::string name;
         std::string type;
@@ -209,13 +197,13 @@ void add_attachments(Exposition& x, const MetricsSnapshot& s) {
 
 }  // namespace
 
-std::string escape_label_value(const std::string& v) {
+std::string escape_text(const std::string& v, bool quotes) {
     std::string out;
     out.reserve(v.size());
     for (char c : v) {
         if (c == '\\')
             out += "\\\\";
-        else if (c == '"')
+        else if (c == '"' && quotes)
             out += "\\\"";
         else if (c == '\n')
             out += "\\n";
@@ -224,6 +212,8 @@ std::string escape_label_value(const std::string& v) {
     }
     return out;
 }
+
+std::string escape_label_value(const std::string& v) { return escape_text(v, true); }
 
 std::string render_metrics(const MetricsSnapshot& s) {
     Exposition x;

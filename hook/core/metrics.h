@@ -53,5 +53,7 @@ inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; c
 
 // A label value escaped for the text format (\\, \", \n).
 std::string escape_label_value(const std::string& v);
+// Backslashes and newlines escaped (HELP text); with @quotes also '"'.
+std::string escape_text(const std::string& v, bool quotes);
 
 }  // namespace tsp
