@@ -225,7 +225,7 @@ int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 	bool peek = flags & MSG_PEEK;
 	int copied = 0, err = 0, target, n;
 	struct tsp_ring *rx;
-	bool spun = false;
+	bool spun = false, ring_came;
 	u32 off0 = 0;
 	size_t direct;
 	long timeo;
@@ -247,12 +247,12 @@ int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 		 * EOF is TCP's last word only if no ring came first: the peer
 		 * may have engaged one, written to it and closed since we looked.
 		 */
-		if (!n && !rx && tsp_rx_ring(ts))
-			n = 0;
-		else if (n == -EAGAIN && !(flags & MSG_DONTWAIT))
+		ring_came = !n && !rx && tsp_rx_ring(ts);
+		if (n == -EAGAIN && !(flags & MSG_DONTWAIT))
 			n = 0;	/* another reader took them: our loop */
-		else if (n <= 0 || (flags & MSG_DONTWAIT) || peek ||
-			 n >= sock_rcvlowat(sk, flags & MSG_WAITALL, len))
+		else if (!ring_came &&
+			 (n <= 0 || (flags & MSG_DONTWAIT) || peek ||
+			  n >= sock_rcvlowat(sk, flags & MSG_WAITALL, len)))
 			return n;
 		copied = n;
 	}
