@@ -93,9 +93,18 @@ enum tsp_why {
     TSP_WHY_MAX,
 };
 
+/* The steps of tsp_sock_state.flags. */
+#define ST_LISTEN 0x01   /* a listener prepared for the proof */
+#define ST_CONNECT 0x02  /* the connect step was decided */
+#define ST_EST 0x04      /* the ESTABLISHED step was decided */
+#define ST_OUR_FLAG 0x08 /* we turned on option writing */
+#define ST_SPLICE 0x10   /* the connect step's policy said splice */
+#define ST_OUR_SAVE 0x20 /* we turned on TCP_SAVE_SYN (a listener) */
+#define ST_CLOSED 0x40   /* the close step was counted */
+
 /* The value of the socket storage map "decided". */
 struct tsp_sock_state {
-    tsp_u32 flags; /* ST_* steps, bpf/sock_state.h */
+    tsp_u32 flags; /* ST_* steps */
     tsp_u8 why;    /* enum tsp_why */
     tsp_u8 pad[3];
     tsp_u64 token; /* the active end's SYN token */

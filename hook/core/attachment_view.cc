@@ -30,18 +30,18 @@ std::uint64_t number(const PairInfo& p, const char* key) {
     }
 }
 
-// The attachment that decides for sockets in `path`: the deepest one above.
-AttachmentView* decider(std::vector<AttachmentView>& views, const std::string& path) {
-    AttachmentView* best = nullptr;
-    for (auto& v : views) {
+}  // namespace
+
+const AttachmentView* deciding_attachment(const std::vector<AttachmentView>& views,
+                                          const std::string& path) {
+    const AttachmentView* best = nullptr;
+    for (const auto& v : views) {
         const auto& dir = v.attachment.cgroup_path;
         if (dir.empty() || !within(path, dir)) continue;
         if (!best || dir.size() > best->attachment.cgroup_path.size()) best = &v;
     }
     return best;
 }
-
-}  // namespace
 
 const char* why_name(unsigned why) { return why < TSP_WHY_MAX ? kWhyNames[why] : "unknown"; }
 
@@ -84,9 +84,10 @@ std::vector<AttachmentView> collect_attachments(const Paths& paths) {
              {std::pair{"cgroup_a", "bytes_ab"}, {"cgroup_b", "bytes_ba"}}) {
             auto it = by_id.find(number(p, cg));
             if (it == by_id.end()) continue;
-            if (AttachmentView* v = decider(views, it->second)) {
-                v->live_ends++;
-                v->live_bytes += number(p, bytes);
+            if (const AttachmentView* d = deciding_attachment(views, it->second)) {
+                AttachmentView& v = views[static_cast<std::size_t>(d - views.data())];
+                v.live_ends++;
+                v.live_bytes += number(p, bytes);
             }
         }
     }

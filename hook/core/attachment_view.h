@@ -34,6 +34,11 @@ std::vector<std::pair<std::string, std::uint64_t>> attach_stat_fields(const tsp_
 // The name of one tsp_why value ("none", "disabled", "port", ...).
 const char* why_name(unsigned why);
 
+// The attachment that decides for sockets in cgroup directory @path: the
+// deepest one at or above it; nullptr when none covers it.
+const AttachmentView* deciding_attachment(const std::vector<AttachmentView>& views,
+                                          const std::string& path);
+
 // Empty when the program is not loaded.
 std::vector<AttachmentView> collect_attachments(const Paths& paths);
 

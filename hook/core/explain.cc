@@ -5,24 +5,6 @@
 namespace tsp {
 namespace {
 
-// ST_EST of bpf/sock_state.h: the ESTABLISHED step was decided.
-constexpr std::uint32_t kStepEstablished = 0x04;
-
-bool within(const std::string& path, const std::string& dir) {
-    return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                           path[dir.size()] == '/');
-}
-
-const AttachmentView* decider(const std::vector<AttachmentView>& atts, const std::string& path) {
-    const AttachmentView* best = nullptr;
-    for (const auto& v : atts) {
-        const auto& dir = v.attachment.cgroup_path;
-        if (dir.empty() || !within(path, dir)) continue;
-        if (!best || dir.size() > best->attachment.cgroup_path.size()) best = &v;
-    }
-    return best;
-}
-
 std::string ports_of(const SocketInfo& s) {
     return std::to_string(s.local_port) + " and " + std::to_string(s.remote_port);
 }
@@ -73,9 +55,9 @@ Explanation explain_socket(const SocketInfo& s, const std::vector<AttachmentView
                            const std::unordered_map<std::uint64_t, std::string>& cgroups) {
     Explanation e;
     if (auto it = cgroups.find(s.cgroup_id); it != cgroups.end()) e.cgroup = it->second;
-    const AttachmentView* att = e.cgroup.empty() ? nullptr : decider(atts, e.cgroup);
+    const AttachmentView* att = e.cgroup.empty() ? nullptr : deciding_attachment(atts, e.cgroup);
     if (att) e.attachment = att->attachment.name;
-    const bool decided = s.decided && (s.decided->flags & kStepEstablished);
+    const bool decided = s.decided && (s.decided->flags & ST_EST);
     if (!decided) {
         if (!att) {
             e.gate = "not_attached";

@@ -1,11 +1,8 @@
 #include "ctl/sockets_cmd.h"
 
-#include <bpf/bpf.h>
 #include <sys/socket.h>
 
-#include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -13,11 +10,7 @@
 
 #include "core/attachment_view.h"
 #include "core/cgroup_tree.h"
-#include "core/checks.h"
 #include "core/error.h"
-#include "core/fd.h"
-#include "core/netns.h"
-#include "core/paths.h"
 #include "core/sockdiag.h"
 #include "ctl/socket_query.h"
 

@@ -7,8 +7,6 @@
 namespace tsp {
 namespace {
 
-constexpr std::uint32_t kEst = 0x04;  // ST_EST, bpf/sock_state.h
-
 struct ExplainTest : ::testing::Test {
     std::vector<AttachmentView> atts;
     std::unordered_map<std::uint64_t, std::string> cgroups{
@@ -37,7 +35,7 @@ struct ExplainTest : ::testing::Test {
         s.cgroup_id = cgroup;
         if (why) {
             tsp_sock_state st{};
-            st.flags = kEst;
+            st.flags = ST_EST;
             st.why = static_cast<tsp_u8>(*why);
             s.decided = st;
         }

@@ -1,15 +1,13 @@
 #!/usr/bin/env python3
 """observe.py serve ADDR PORT | connect HOST PORT CONNS BYTES [--hold SECS]
-                                    [--port-file FILE] | get URL
 
 A known workload for the observability suite. The server echoes every byte
 back (one thread per connection). The client opens CONNS connections one
 after another; on each it sends BYTES (a pattern seeded by its own port),
 reads them back, checks every byte, then shuts down its side and waits for
 the server's close, so both ends are closed when it returns. With --hold
-the last connection stays open SECS seconds after its exchange (its local
-port written to --port-file), for a look at a live pair. `get` fetches a
-URL and prints the body (HTTP/1.1, like curl -sf). Exits 1 on any failure.
+the last connection stays open SECS seconds after its exchange, for a look
+at a live pair. Exits 1 on any failure.
 """
 import argparse
 import os
@@ -17,7 +15,6 @@ import socket
 import sys
 import threading
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nat import serve  # noqa: E402
@@ -33,7 +30,7 @@ def dial(host, port):
     raise SystemExit(f"cannot connect to {host}:{port}")
 
 
-def one(host, port, nbytes, hold, port_file):
+def one(host, port, nbytes, hold):
     s = dial(host, port)
     me = s.getsockname()[1]
     data = pattern(nbytes, me)
@@ -42,10 +39,6 @@ def one(host, port, nbytes, hold, port_file):
     got = recv_exact(s, nbytes)
     t.join()
     if hold:
-        if port_file:
-            with open(port_file + ".tmp", "w") as f:
-                f.write(f"{me}\n")
-            os.rename(port_file + ".tmp", port_file)
         time.sleep(hold)
     s.shutdown(socket.SHUT_WR)
     rest = s.recv(1)
@@ -58,25 +51,20 @@ def one(host, port, nbytes, hold, port_file):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=("serve", "connect", "get"))
+    ap.add_argument("mode", choices=("serve", "connect"))
     ap.add_argument("host")
-    ap.add_argument("port", type=int, nargs="?", default=0)
+    ap.add_argument("port", type=int)
     ap.add_argument("conns", type=int, nargs="?", default=1)
     ap.add_argument("nbytes", type=int, nargs="?", default=65536)
     ap.add_argument("--hold", type=float, default=0)
-    ap.add_argument("--port-file")
     a = ap.parse_args()
-    if a.mode == "get":
-        with urllib.request.urlopen(a.host, timeout=30) as r:
-            sys.stdout.write(r.read().decode())
-        return 0
     if a.mode == "serve":
         serve(a.host, a.port)
         return 0
     ok = True
     for i in range(a.conns):
         hold = a.hold if i == a.conns - 1 else 0
-        ok &= one(a.host, a.port, a.nbytes, hold, a.port_file)
+        ok &= one(a.host, a.port, a.nbytes, hold)
     return 0 if ok else 1
 
 
