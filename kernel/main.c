@@ -77,3 +77,4 @@ module_exit(tsp_exit);
 MODULE_DESCRIPTION("Splice co-located TCP connections through an in-kernel ring");
 MODULE_AUTHOR("The tcp-splice authors");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(TSP_VERSION);
