@@ -83,6 +83,14 @@ struct {
     __type(value, struct tsp_attach_stats);
 } acct SEC(".maps");
 
+/* Written by the loader (struct tsp_prog_meta); never read here. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct tsp_prog_meta);
+} meta SEC(".maps");
+
 struct tsp_prog_stats stats;
 
 /*

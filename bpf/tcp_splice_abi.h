@@ -53,6 +53,18 @@ struct tsp_policy {
 #define TSP_OPT_EXID 0x5453 /* "TS" */
 #define TSP_OPT_LEN 16
 
+/*
+ * What the loader records about the program it pinned, in the one-entry
+ * array "meta" (pinned as map_meta): a newer tool reads it to decide
+ * whether to replace the pinned program (tcp-splice-ctl reload). The
+ * program itself never reads it. A pinned program without it is older
+ * than 0.2.0.
+ */
+#define TSP_VERSION_MAX 32
+struct tsp_prog_meta {
+    char version[TSP_VERSION_MAX]; /* NUL-terminated, e.g. "0.2.0" */
+};
+
 /* Program-wide counters (the program's .bss). */
 struct tsp_prog_stats {
     tsp_u64 established;  /* ESTABLISHED callbacks seen */

@@ -37,6 +37,24 @@ struct Attachment {
 
 enum class AttachResult { kAttached, kAlreadyAttached };
 
+enum class ReloadOutcome {
+    kNotLoaded,    // nothing pinned
+    kCurrent,      // the pinned program is this version's
+    kPinnedNewer,  // a newer tool pinned it: left in place
+    kReplaced,     // replaced; every attachment moved over
+};
+
+struct ReloadReport {
+    ReloadOutcome outcome = ReloadOutcome::kNotLoaded;
+    std::string from;             // the pinned program's version ("" when older than 0.2.0)
+    std::string to;               // this version
+    std::size_t attachments = 0;  // links moved over
+    bool counters_kept = false;   // program counters carried over
+};
+
+// Version order of "a.b.c" strings (numeric fields).
+bool version_less(const std::string& a, const std::string& b);
+
 // Every counter of the program, by name, in the ABI's order.
 std::vector<std::pair<std::string, std::uint64_t>> stat_fields(const tsp_prog_stats& s);
 
@@ -51,6 +69,15 @@ public:
     // Removes the attachment; when none is left, unpins the program and its
     // maps and waits for the kernel to release the module. False when absent.
     bool detach(const std::string& name);
+
+    // Replaces an older pinned program with this version's, moving every
+    // attachment over atomically (nothing is detached in between); leaves
+    // the same or a newer version in place. attach() does it implicitly.
+    // Throws, changing nothing, when the pinned state has another layout.
+    ReloadReport reload();
+    // The pinned program's version: nullopt when nothing is pinned, "" when
+    // it is older than 0.2.0 (it recorded none).
+    std::optional<std::string> pinned_version() const;
 
     std::vector<Attachment> list() const;
     std::optional<tsp_prog_stats> stats() const;

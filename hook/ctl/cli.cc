@@ -24,6 +24,11 @@ std::unique_ptr<CLI::App> make_cli(Options& o) {
         o.command = "disable";
     });
 
+    app->add_subcommand("reload",
+                        "replace an older pinned program with this version's; attachments "
+                        "move over without a gap")
+        ->callback([&o] { o.command = "reload"; });
+
     auto* st = app->add_subcommand("status", "show state, settings and counters");
     st->add_flag("--json", o.json, "print one JSON object");
     st->callback([&o] { o.command = "status"; });

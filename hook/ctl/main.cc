@@ -79,6 +79,32 @@ int disable(const Options& o) {
     return 0;
 }
 
+int reload(const Options& o) {
+    require_root();
+    Paths paths = make_paths(o);
+    require_bpffs(paths);
+    const ReloadReport r = Program(paths, kCtlProgram).reload();
+    const std::string from = r.from.empty() ? "older than 0.2.0" : r.from;
+    switch (r.outcome) {
+        case ReloadOutcome::kNotLoaded:
+            std::cout << "tcp_splice: no program pinned; nothing to reload\n";
+            break;
+        case ReloadOutcome::kCurrent:
+            std::cout << "tcp_splice: the pinned program is this version's (" << r.to << ")\n";
+            break;
+        case ReloadOutcome::kPinnedNewer:
+            std::cout << "tcp_splice: the pinned program (" << r.from
+                      << ") is newer than this tool (" << r.to << "): left in place\n";
+            break;
+        case ReloadOutcome::kReplaced:
+            std::cout << "tcp_splice: program " << from << " -> " << r.to << ", " << r.attachments
+                      << " attachment(s) moved over"
+                      << (r.counters_kept ? "" : "; program counters restart at 0") << "\n";
+            break;
+    }
+    return 0;
+}
+
 int status(const Options& o) {
     Paths paths = make_paths(o);
     require_root();
@@ -93,6 +119,7 @@ int status(const Options& o) {
     unsigned busy = read_busy_read(paths);
     auto st = prog.stats();
     const auto pairs = read_pairs(paths);
+    const auto version = prog.pinned_version();
 
     if (o.json) {
         nlohmann::json j;
@@ -106,6 +133,7 @@ int status(const Options& o) {
         j["ring_kbytes"] = ring >= 0 ? nlohmann::json(ring) : nlohmann::json(nullptr);
         j["busy_read_us"] = busy;
         j["module_counters"] = counters;
+        j["program_version"] = version ? nlohmann::json(*version) : nlohmann::json(nullptr);
         if (st) {
             j["program"] = nlohmann::json::object();
             for (const auto& [k, v] : stat_fields(*st)) j["program"][k] = v;
@@ -145,6 +173,9 @@ int status(const Options& o) {
             if (k != "ring_kbytes") std::cout << " " << k << "=" << v;
         std::cout << "\n";
     }
+    if (version)
+        std::cout << "program version: " << (version->empty() ? "older than 0.2.0" : *version)
+                  << "\n";
     if (st) {
         std::cout << "program:";
         for (const auto& [k, v] : stat_fields(*st)) std::cout << " " << k << "=" << v;
@@ -184,6 +215,7 @@ int main(int argc, char** argv) {
     try {
         if (opts.command == "enable") return tsp::ctl::enable(opts);
         if (opts.command == "disable") return tsp::ctl::disable(opts);
+        if (opts.command == "reload") return tsp::ctl::reload(opts);
         if (opts.command == "metrics") return tsp::ctl::run_metrics(opts);
         if (opts.command == "ps") return tsp::ctl::run_ps(opts);
         if (opts.command == "explain") return tsp::ctl::run_explain(opts);

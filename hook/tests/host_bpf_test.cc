@@ -3,6 +3,7 @@
 // counters for connections inside and outside that cgroup. Needs root and a
 // cgroup2 mount; never touches cgroups it did not create.
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -21,6 +22,7 @@
 #include "core/container_attach.h"
 #include "core/error.h"
 #include "core/program.h"
+#include "tsp_version.h"
 
 namespace tsp {
 namespace {
@@ -273,6 +275,150 @@ TEST_F(HostBpf, AMalformedRecordIsReplacedByAttach) {
     EXPECT_FALSE(exists(paths_.links_dir() + "/ctr-c1"));
     ::rmdir(records.dir().c_str());
     ::rmdir(paths_.state_dir.c_str());
+}
+
+// The id of the BPF program pinned at @pin, or of a link's program.
+std::uint32_t prog_id(const std::string& pin) {
+    int fd = bpf_obj_get(pin.c_str());
+    if (fd < 0) return 0;
+    bpf_prog_info info{};
+    __u32 len = sizeof(info);
+    std::uint32_t id = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+    ::close(fd);
+    return id;
+}
+
+std::uint32_t link_prog_id(const std::string& pin) {
+    int fd = bpf_obj_get(pin.c_str());
+    if (fd < 0) return 0;
+    bpf_link_info info{};
+    __u32 len = sizeof(info);
+    std::uint32_t id = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.prog_id : 0;
+    ::close(fd);
+    return id;
+}
+
+// Makes the pinned program look like @version's (an empty one: older than
+// 0.2.0, which pinned no meta map).
+void pretend_version(const Paths& paths, const std::string& version) {
+    const std::string pin = paths.pin_dir() + "/map_meta";
+    if (version.empty()) {
+        ASSERT_EQ(::unlink(pin.c_str()), 0);
+        return;
+    }
+    int fd = bpf_obj_get(pin.c_str());
+    ASSERT_GE(fd, 0);
+    tsp_prog_meta meta{};
+    std::snprintf(meta.version, sizeof(meta.version), "%s", version.c_str());
+    __u32 zero = 0;
+    ASSERT_EQ(bpf_map_update_elem(fd, &zero, &meta, BPF_ANY), 0);
+    ::close(fd);
+}
+
+TEST(VersionOrder, NumericFields) {
+    EXPECT_TRUE(version_less("0.1.0", "0.2.0"));
+    EXPECT_TRUE(version_less("0.9.9", "0.10.0"));
+    EXPECT_TRUE(version_less("0.2", "0.2.1"));
+    EXPECT_FALSE(version_less("0.2.0", "0.2"));
+    EXPECT_FALSE(version_less("1.0.0", "0.99.0"));
+    EXPECT_FALSE(version_less("0.2.0", "0.2.0"));
+    EXPECT_FALSE(version_less("0.2.0-rc1", "0.2.0"));
+}
+
+// A newer tool replaces the pinned program of an older one: the link moves
+// to the new program (same link, same cgroup, same policy), the program's
+// counters carry on, and the program keeps deciding connections.
+TEST_F(HostBpf, ReloadReplacesAnOlderPinnedProgramAndMovesItsAttachments) {
+    for (const std::string older : {"0.1.0", ""}) {
+        SCOPED_TRACE("pinned version '" + older + "'");
+        Program prog = program();
+        const Policy pol{true, false, {static_cast<uint16_t>(port_)}};
+        ASSERT_EQ(prog.attach("t", cg_, pol), AttachResult::kAttached);
+        EXPECT_EQ(prog.pinned_version(), std::string(TSP_VERSION));
+        pretend_version(paths_, older);
+        EXPECT_EQ(prog.pinned_version(), older);
+        const std::uint32_t old_id = prog_id(paths_.pin_dir() + "/prog");
+        ASSERT_NE(old_id, 0u);
+        EXPECT_EQ(link_prog_id(paths_.links_dir() + "/t"), old_id);
+        ASSERT_TRUE(connect_once(cg_, port_));
+        const auto s0 = *prog.stats();
+
+        const ReloadReport r = prog.reload();
+        EXPECT_EQ(r.outcome, ReloadOutcome::kReplaced);
+        EXPECT_EQ(r.from, older);
+        EXPECT_EQ(r.attachments, 1u);
+        EXPECT_TRUE(r.counters_kept);
+        const std::uint32_t new_id = prog_id(paths_.pin_dir() + "/prog");
+        EXPECT_NE(new_id, old_id);
+        EXPECT_EQ(link_prog_id(paths_.links_dir() + "/t"), new_id);
+        EXPECT_EQ(prog.pinned_version(), std::string(TSP_VERSION));
+        auto atts = prog.list();
+        ASSERT_EQ(atts.size(), 1u);
+        EXPECT_EQ(atts[0].policy, pol);
+        EXPECT_EQ(prog.attach("t", cg_, pol), AttachResult::kAlreadyAttached);
+
+        ASSERT_TRUE(connect_once(cg_, port_));
+        const auto s1 = *prog.stats();
+        EXPECT_EQ(s1.established, s0.established + 2);  // carried over, and counting
+        EXPECT_EQ(s1.matched, s0.matched + 2);
+
+        EXPECT_EQ(prog.reload().outcome, ReloadOutcome::kCurrent);
+        EXPECT_TRUE(prog.detach("t"));
+        EXPECT_FALSE(exists(paths_.pin_dir()));
+    }
+}
+
+TEST_F(HostBpf, ANewerPinnedProgramIsLeftInPlace) {
+    Program prog = program();
+    ASSERT_EQ(prog.attach("t", cg_, Policy{true, false, {}}), AttachResult::kAttached);
+    pretend_version(paths_, "99.0.0");
+    const std::uint32_t id = prog_id(paths_.pin_dir() + "/prog");
+    EXPECT_EQ(prog.reload().outcome, ReloadOutcome::kPinnedNewer);
+    EXPECT_EQ(prog_id(paths_.pin_dir() + "/prog"), id);
+    EXPECT_EQ(prog.pinned_version(), std::string("99.0.0"));
+}
+
+// Attaching with a newer tool replaces an older pinned program first.
+TEST_F(HostBpf, AttachTakesOverAnOlderPinnedProgram) {
+    Program prog = program();
+    ASSERT_EQ(prog.attach("t", cg_, Policy{true, false, {}}), AttachResult::kAttached);
+    pretend_version(paths_, "0.1.0");
+    const std::uint32_t old_id = prog_id(paths_.pin_dir() + "/prog");
+    const std::string cg2 = cg_ + "-b";
+    ASSERT_EQ(::mkdir(cg2.c_str(), 0755), 0);
+    EXPECT_EQ(prog.attach("t2", cg2, Policy{true, false, {}}), AttachResult::kAttached);
+    const std::uint32_t new_id = prog_id(paths_.pin_dir() + "/prog");
+    EXPECT_NE(new_id, old_id);
+    EXPECT_EQ(link_prog_id(paths_.links_dir() + "/t"), new_id);
+    EXPECT_EQ(link_prog_id(paths_.links_dir() + "/t2"), new_id);
+    EXPECT_TRUE(prog.detach("t2"));
+    ::rmdir(cg2.c_str());
+}
+
+// A pinned program whose per-attachment state has another layout cannot be
+// replaced in place: reload says what to do and changes nothing.
+TEST_F(HostBpf, ReloadRefusesAnIncompatibleLayoutAndChangesNothing) {
+    Program prog = program();
+    ASSERT_EQ(prog.attach("t", cg_, Policy{true, false, {}}), AttachResult::kAttached);
+    pretend_version(paths_, "0.1.0");
+    // An "older" acct map of another value size in place of the pinned one.
+    const std::string acct = paths_.pin_dir() + "/map_acct";
+    ASSERT_EQ(::unlink(acct.c_str()), 0);
+    int fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, nullptr,
+                            sizeof(bpf_cgroup_storage_key), 8, 0, nullptr);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    ASSERT_EQ(bpf_obj_pin(fd, acct.c_str()), 0);
+    ::close(fd);
+    const std::uint32_t id = prog_id(paths_.pin_dir() + "/prog");
+    try {
+        prog.reload();
+        ADD_FAILURE() << "reload replaced a program with an incompatible layout";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("disable --all"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(prog_id(paths_.pin_dir() + "/prog"), id);
+    EXPECT_EQ(link_prog_id(paths_.links_dir() + "/t"), id);
+    EXPECT_EQ(prog.pinned_version(), std::string("0.1.0"));
 }
 
 }  // namespace
