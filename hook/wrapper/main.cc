@@ -3,8 +3,8 @@
 // config.json when the spec carries io.tcp-splice/* annotations, then execs
 // the real runtime with the same arguments and environment. Every other
 // command is passed through untouched; `--version` alone prints ours before
-// the real runtime's (docker shows the lines it knows). Fail-open: an edit that fails is
-// logged and the container is created without the hook.
+// the real runtime's (docker shows the lines it knows). Fail-open: an edit
+// that fails is logged and the container is created without the hook.
 #include <sys/stat.h>
 #include <unistd.h>
 
