@@ -27,6 +27,7 @@
 #include "core/metrics.h"
 #include "metrics_server.h"
 #include "session.h"
+#include "tsp_version.h"
 
 namespace {
 
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
     std::string idx = env_or("NRI_PLUGIN_IDX", "50");
     bool to_stderr = false;
     std::string metrics_address;
+    app.set_version_flag("--version", std::string("tcp-splice-nri ") + TSP_VERSION);
     app.add_option("--socket", socket_path, "the runtime's NRI socket")->capture_default_str();
     app.add_option("--name", name, "plugin name")->capture_default_str();
     app.add_option("--idx", idx, "plugin index, two digits (order among plugins)")

@@ -21,12 +21,12 @@ std::optional<int> leading_int(std::string_view& s) {
     return v;
 }
 
+}  // namespace
+
 bool has_fs_magic(const std::string& path, long magic) {
     struct statfs st;
     return ::statfs(path.c_str(), &st) == 0 && static_cast<long>(st.f_type) == magic;
 }
-
-}  // namespace
 
 std::optional<std::pair<int, int>> parse_kernel_release(std::string_view release) {
     auto major = leading_int(release);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace tsp {
 
@@ -15,6 +16,16 @@ struct Paths {
     std::string lock_file = "/run/tcp-splice.lock";
     std::string cgroup_root = "/sys/fs/cgroup";  // the cgroup2 mount
     std::string state_dir = "/run/tcp-splice";   // per-container records
+    // Where `tcp-splice-ctl doctor` looks besides.
+    std::string btf_dir = "/sys/kernel/btf";  // vmlinux and per-module BTF
+    std::string proc_dir = "/proc";           // processes (the NRI plugin)
+    std::string nri_socket = "/var/run/nri/nri.sock";
+    std::string containerd_bin = "/usr/bin/containerd";
+    std::string containerd_config_dir = "/etc/containerd";
+    // podman/CRI-O hooks.d, in precedence order (/etc overrides /usr/share).
+    std::vector<std::string> hooks_dirs = {"/etc/containers/oci/hooks.d",
+                                           "/usr/share/containers/oci/hooks.d"};
+    std::string docker_daemon_json = "/etc/docker/daemon.json";
 
     std::string pin_dir() const { return bpffs + "/tcp_splice"; }
     std::string links_dir() const { return pin_dir() + "/links"; }

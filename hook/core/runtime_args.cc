@@ -83,4 +83,8 @@ RuntimeInvocation parse_runtime_args(const std::vector<std::string>& args) {
     return inv;
 }
 
+bool is_version_query(const std::vector<std::string>& args) {
+    return args.size() == 1 && args[0] == "--version";
+}
+
 }  // namespace tsp

@@ -19,6 +19,10 @@ struct RuntimeInvocation {
     std::string spec_path() const;
 };
 
+// `<bin> --version` alone, as docker asks its runtimes: the wrapper prints
+// its own version, then the real runtime's. Anything else is the runtime's.
+bool is_version_query(const std::vector<std::string>& args);
+
 // `args` excludes argv[0]. Throws Error for a value flag with no value.
 RuntimeInvocation parse_runtime_args(const std::vector<std::string>& args);
 

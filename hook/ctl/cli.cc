@@ -1,11 +1,14 @@
 #include "ctl/cli.h"
 
+#include "tsp_version.h"
+
 namespace tsp::ctl {
 
 std::unique_ptr<CLI::App> make_cli(Options& o) {
     auto app = std::make_unique<CLI::App>(
         "tcp-splice-ctl: enable tcp-splice on a cgroup, disable it, show its status");
     app->require_subcommand(1);
+    app->set_version_flag("--version", std::string("tcp-splice-ctl ") + TSP_VERSION);
     app->add_option("--bpffs", o.bpffs, "BPF filesystem mount (pins go to <bpffs>/tcp_splice)")
         ->capture_default_str();
 
@@ -71,6 +74,12 @@ std::unique_ptr<CLI::App> make_cli(Options& o) {
         "say which gate stopped each end of the matching connections, or that it is spliced");
     select(ex, "connections");
     ex->callback([&o] { o.command = "explain"; });
+
+    auto* dr = app->add_subcommand(
+        "doctor",
+        "check this host for what tcp-splice needs, one line each (exit 0/1/2: ok/warn/fail)");
+    dr->add_flag("--json", o.json, "print one JSON array");
+    dr->callback([&o] { o.command = "doctor"; });
     return app;
 }
 

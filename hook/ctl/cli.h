@@ -9,7 +9,7 @@
 namespace tsp::ctl {
 
 struct Options {
-    std::string command;  // enable | disable | status
+    std::string command;  // enable | disable | status | ... | doctor
     std::string cgroup;
     bool loopback_only = false;
     std::string ports;            // raw; parsed by parse_ports()

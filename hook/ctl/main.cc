@@ -10,6 +10,7 @@
 #include "core/ports.h"
 #include "core/program.h"
 #include "ctl/cli.h"
+#include "ctl/doctor_cmd.h"
 #include "ctl/explain_cmd.h"
 #include "ctl/metrics_cmd.h"
 #include "ctl/ps_cmd.h"
@@ -219,6 +220,7 @@ int main(int argc, char** argv) {
         if (opts.command == "metrics") return tsp::ctl::run_metrics(opts);
         if (opts.command == "ps") return tsp::ctl::run_ps(opts);
         if (opts.command == "explain") return tsp::ctl::run_explain(opts);
+        if (opts.command == "doctor") return tsp::ctl::run_doctor(opts);
         if (opts.command == "sockets") return tsp::ctl::run_sockets(opts);
         return tsp::ctl::status(opts);
     } catch (const std::exception& e) {

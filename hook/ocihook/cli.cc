@@ -1,5 +1,7 @@
 #include "ocihook/cli.h"
 
+#include "tsp_version.h"
+
 namespace tsp::hook {
 
 Stage parse_stage(const std::string& arg) {
@@ -14,6 +16,7 @@ std::unique_ptr<CLI::App> make_cli(Options& o) {
     auto app = std::make_unique<CLI::App>(
         "tcp-splice-hook: OCI runtime hook attaching tcp-splice to containers annotated "
         "io.tcp-splice/*; reads the OCI state on stdin");
+    app->set_version_flag("--version", std::string("tcp-splice-hook ") + TSP_VERSION);
     app->add_option("stage", o.stage_arg, "createRuntime, prestart or poststop")->required();
     app->add_option("--bpffs", o.bpffs, "BPF filesystem mount")->capture_default_str();
     app->add_option("--cgroup-root", o.cgroup_root, "cgroup-v2 mount")->capture_default_str();

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "tsp_version.h"
+
 namespace tsp::ctl {
 namespace {
 
@@ -52,6 +54,31 @@ TEST(Cli, Rejects) {
     EXPECT_FALSE(parse({"enable", "--cgroup", "x", "--bogus"}, o));
     EXPECT_FALSE(parse({"frobnicate"}, o));
     EXPECT_FALSE(parse({"status", "--cgroup", "x"}, o));
+}
+
+TEST(Cli, Version) {
+    Options o;
+    auto app = make_cli(o);
+    const char* argv[] = {"tcp-splice-ctl", "--version"};
+    try {
+        app->parse(2, const_cast<char**>(argv));
+        FAIL() << "--version did not stop the parse";
+    } catch (const CLI::CallForVersion& e) {
+        EXPECT_EQ(std::string(e.what()), std::string("tcp-splice-ctl ") + TSP_VERSION);
+        EXPECT_EQ(e.get_exit_code(), 0);
+    }
+    EXPECT_TRUE(o.command.empty());
+}
+
+TEST(Cli, Doctor) {
+    Options o;
+    ASSERT_TRUE(parse({"doctor"}, o));
+    EXPECT_EQ(o.command, "doctor");
+    EXPECT_FALSE(o.json);
+    Options j;
+    ASSERT_TRUE(parse({"doctor", "--json"}, j));
+    EXPECT_TRUE(j.json);
+    EXPECT_FALSE(parse({"doctor", "--cgroup", "x"}, j));
 }
 
 TEST(Cli, OtherCommands) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "ocihook/cli.h"
+#include "tsp_version.h"
 
 namespace tsp::hook {
 namespace {
@@ -29,6 +30,16 @@ TEST(HookCli, Overrides) {
     EXPECT_EQ(o.state_dir, "/s");
     EXPECT_EQ(o.cgroup_root, "/c");
     EXPECT_TRUE(o.to_stderr);
+}
+
+// Without a stage: --version needs none.
+TEST(HookCli, Version) {
+    try {
+        parse({"--version"});
+        FAIL() << "--version did not stop the parse";
+    } catch (const CLI::CallForVersion& e) {
+        EXPECT_EQ(std::string(e.what()), std::string("tcp-splice-hook ") + TSP_VERSION);
+    }
 }
 
 }  // namespace

@@ -62,5 +62,14 @@ TEST(RuntimeArgs, MissingValuesAreErrors) {
     EXPECT_THROW(parse_runtime_args({"--root"}), Error);
 }
 
+TEST(RuntimeArgs, VersionQuery) {
+    EXPECT_TRUE(is_version_query({"--version"}));
+    EXPECT_FALSE(is_version_query({}));
+    EXPECT_FALSE(is_version_query({"-v"}));  // runc's alias stays runc's alone
+    EXPECT_FALSE(is_version_query({"--version", "x"}));
+    EXPECT_FALSE(is_version_query({"--root", "/r", "--version"}));
+    EXPECT_FALSE(is_version_query({"state", "--version"}));
+}
+
 }  // namespace
 }  // namespace tsp

@@ -2,8 +2,9 @@
 // (Docker). On create/run it adds tcp-splice-hook to the bundle's
 // config.json when the spec carries io.tcp-splice/* annotations, then execs
 // the real runtime with the same arguments and environment. Every other
-// command is passed through untouched. Fail-open: an edit that fails is
-// logged and the container is created without the hook.
+// command is passed through untouched; `--version` alone prints ours before
+// the real runtime's (docker shows the lines it knows). Fail-open: an edit
+// that fails is logged and the container is created without the hook.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "core/log.h"
 #include "core/runtime_args.h"
 #include "core/spec_hooks.h"
+#include "tsp_version.h"
 
 namespace {
 
@@ -64,6 +66,10 @@ int main(int argc, char** argv) {
         log.error(std::string(e.what()) + "; using the defaults");
     }
     const std::vector<std::string> args(argv + 1, argv + argc);
+    if (tsp::is_version_query(args)) {
+        std::printf("tcp-splice-runtime %s\n", TSP_VERSION);
+        std::fflush(stdout);  // before exec replaces the buffer
+    }
     try {
         const auto inv = tsp::parse_runtime_args(args);
         if (inv.creates()) {
