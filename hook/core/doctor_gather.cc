@@ -133,13 +133,14 @@ void gather_bpf(const Paths& p, HostFacts& f) {
     f.bpffs_mounted = has_fs_magic(p.bpffs, BPF_FS_MAGIC);
     f.program_pin = p.pin_dir() + "/prog";
     f.program = look(f.program_pin);
-    // TODO(lead): Program(paths).pinned_version()
-    f.program_version = std::nullopt;
     if (f.program == Seen::kDenied) {
         f.attachments_error = "permission denied on " + p.pin_dir();
         return;
     }
     try {
+        // "" (a program older than 0.2.0, which recorded none) reads as
+        // a version that differs from ours.
+        if (auto v = Program(p).pinned_version()) f.program_version = v->empty() ? "< 0.2.0" : *v;
         std::vector<std::string> names;
         for (const auto& a : Program(p).list()) names.push_back(a.name);
         f.attachments = std::move(names);
