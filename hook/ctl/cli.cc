@@ -80,6 +80,22 @@ std::unique_ptr<CLI::App> make_cli(Options& o) {
         "check this host for what tcp-splice needs, one line each (exit 0/1/2: ok/warn/fail)");
     dr->add_flag("--json", o.json, "print one JSON array");
     dr->callback([&o] { o.command = "doctor"; });
+
+    auto* rt = app->add_subcommand("runtime", "make a container runtime use tcp-splice");
+    rt->require_subcommand(1);
+    for (const char* verb : {"configure", "unconfigure"}) {
+        auto* c = rt->add_subcommand(verb, std::string(verb) + " a runtime's config file");
+        c->add_option("--runtime", o.runtime, "docker, containerd, crio or podman")
+            ->required()
+            ->check(CLI::IsMember({"docker", "containerd", "crio", "podman"}));
+        c->add_option("--config", o.runtime_config,
+                      "the file to edit instead of the usual one (podman: the hooks directory)");
+        c->add_flag("--dry-run", o.dry_run, "print the change as a diff and write nothing");
+        if (std::string(verb) == "configure")
+            c->add_flag("--set-as-default", o.set_as_default,
+                        "docker: also make tcp-splice the default runtime");
+        c->callback([&o, verb] { o.command = std::string("runtime-") + verb; });
+    }
     return app;
 }
 

@@ -9,7 +9,7 @@
 namespace tsp::ctl {
 
 struct Options {
-    std::string command;  // enable | disable | status | ... | doctor
+    std::string command;  // enable | disable | status | ... | doctor | runtime-configure
     std::string cgroup;
     bool loopback_only = false;
     std::string ports;            // raw; parsed by parse_ports()
@@ -24,6 +24,11 @@ struct Options {
     std::string netns;    // a netns path; empty: ours
     int pid = 0;          // 0: none; else its netns
     bool all = false;     // every TCP socket, not only tcp-splice's
+    // runtime configure | unconfigure (command "runtime-configure" | "runtime-unconfigure")
+    std::string runtime;         // docker | containerd | crio | podman
+    std::string runtime_config;  // empty: the runtime's usual file (podman: hooks directory)
+    bool dry_run = false;
+    bool set_as_default = false;
 };
 
 std::unique_ptr<CLI::App> make_cli(Options& opts);

@@ -14,6 +14,7 @@
 #include "ctl/explain_cmd.h"
 #include "ctl/metrics_cmd.h"
 #include "ctl/ps_cmd.h"
+#include "ctl/runtime_cmd.h"
 #include "ctl/sockets_cmd.h"
 
 namespace tsp::ctl {
@@ -222,6 +223,7 @@ int main(int argc, char** argv) {
         if (opts.command == "explain") return tsp::ctl::run_explain(opts);
         if (opts.command == "doctor") return tsp::ctl::run_doctor(opts);
         if (opts.command == "sockets") return tsp::ctl::run_sockets(opts);
+        if (opts.command.starts_with("runtime-")) return tsp::ctl::run_runtime(opts);
         return tsp::ctl::status(opts);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tcp-splice-ctl: %s\n", e.what());

@@ -137,5 +137,44 @@ TEST(Cli, Sockets) {
     EXPECT_FALSE(parse({"sockets", "--pid", "1", "--netns", "/run/netns/x"}, r));
 }
 
+TEST(Cli, RuntimeConfigure) {
+    Options o;
+    ASSERT_TRUE(parse({"runtime", "configure", "--runtime", "docker", "--set-as-default",
+                       "--dry-run", "--config", "/tmp/daemon.json"},
+                      o));
+    EXPECT_EQ(o.command, "runtime-configure");
+    EXPECT_EQ(o.runtime, "docker");
+    EXPECT_EQ(o.runtime_config, "/tmp/daemon.json");
+    EXPECT_TRUE(o.dry_run);
+    EXPECT_TRUE(o.set_as_default);
+
+    Options d;
+    ASSERT_TRUE(parse({"runtime", "configure", "--runtime=containerd"}, d));
+    EXPECT_EQ(d.runtime, "containerd");
+    EXPECT_TRUE(d.runtime_config.empty());
+    EXPECT_FALSE(d.dry_run);
+    EXPECT_FALSE(d.set_as_default);
+}
+
+TEST(Cli, RuntimeUnconfigure) {
+    Options o;
+    ASSERT_TRUE(parse({"runtime", "unconfigure", "--runtime", "podman", "--dry-run"}, o));
+    EXPECT_EQ(o.command, "runtime-unconfigure");
+    EXPECT_EQ(o.runtime, "podman");
+    EXPECT_TRUE(o.dry_run);
+    Options c;
+    ASSERT_TRUE(parse({"runtime", "unconfigure", "--runtime", "crio"}, c));
+    EXPECT_EQ(c.runtime, "crio");
+}
+
+TEST(Cli, RuntimeRejects) {
+    Options o;
+    EXPECT_FALSE(parse({"runtime"}, o));                                   // no verb
+    EXPECT_FALSE(parse({"runtime", "configure"}, o));                      // --runtime required
+    EXPECT_FALSE(parse({"runtime", "configure", "--runtime", "lxc"}, o));  // not one we know
+    EXPECT_FALSE(parse({"runtime", "unconfigure", "--runtime", "docker", "--set-as-default"}, o));
+    EXPECT_FALSE(parse({"runtime", "reconfigure", "--runtime", "docker"}, o));
+}
+
 }  // namespace
 }  // namespace tsp::ctl
