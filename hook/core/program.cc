@@ -250,7 +250,7 @@ AttachResult Program::attach(const std::string& name, const std::string& cgroup_
     if (!cg) throw Error(errno_message("cannot open cgroup " + cgroup_dir, errno));
     const std::uint64_t cg_id = cgroup_id_of_fd(cg.get());
 
-    FileLock lock(paths_.lock_file);
+    FileLock lock(paths_);
     Loaded l = open_or_load(paths_, opts_);
     const std::string pin = paths_.links_dir() + "/" + name;
     auto undo_load = [&] {
@@ -312,13 +312,22 @@ AttachResult Program::attach(const std::string& name, const std::string& cgroup_
 bool Program::detach(const std::string& name) {
     if (!valid_name(name))
         throw Error("bad attachment name '" + name + "': use 1-128 of [A-Za-z0-9_.-]");
-    bool released = false, found = false;
+    bool found = false;
     {
-        FileLock lock(paths_.lock_file);
+        FileLock lock(paths_);
         const std::string pin = paths_.links_dir() + "/" + name;
         found = exists(pin);
         if (found && ::unlink(pin.c_str()) != 0)
             throw Error(errno_message("cannot remove " + pin, errno));
+    }
+    release_if_unused();
+    return found;
+}
+
+bool Program::release_if_unused() {
+    bool released = false;
+    {
+        FileLock lock(paths_);
         if (loaded() && link_names(paths_).empty()) {
             // Best effort: listeners keep only flags no program reads.
             try {
@@ -330,7 +339,7 @@ bool Program::detach(const std::string& name) {
         }
     }
     if (released) wait_module_release(paths_);
-    return found;
+    return released;
 }
 
 std::vector<Attachment> Program::list() const {

@@ -23,7 +23,9 @@ struct Options {
     std::string address;  // empty: any
     std::string netns;    // a netns path; empty: ours
     int pid = 0;          // 0: none; else its netns
-    bool all = false;     // every TCP socket, not only tcp-splice's
+    bool all = false;     // every TCP socket, not only tcp-splice's (disable: everything)
+    // gc: only say what would be removed
+    bool dry_run = false;
 };
 
 std::unique_ptr<CLI::App> make_cli(Options& opts);

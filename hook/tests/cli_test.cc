@@ -110,5 +110,24 @@ TEST(Cli, Sockets) {
     EXPECT_FALSE(parse({"sockets", "--pid", "1", "--netns", "/run/netns/x"}, r));
 }
 
+TEST(Cli, DisableAllAndGc) {
+    Options o;
+    ASSERT_TRUE(parse({"disable"}, o));
+    EXPECT_EQ(o.command, "disable");
+    EXPECT_FALSE(o.all);
+    Options a;
+    ASSERT_TRUE(parse({"disable", "--all"}, a));
+    EXPECT_TRUE(a.all);
+    Options g;
+    ASSERT_TRUE(parse({"gc"}, g));
+    EXPECT_EQ(g.command, "gc");
+    EXPECT_FALSE(g.dry_run);
+    Options d;
+    ASSERT_TRUE(parse({"gc", "--dry-run"}, d));
+    EXPECT_TRUE(d.dry_run);
+    Options bad;
+    EXPECT_FALSE(parse({"gc", "--all"}, bad));
+}
+
 }  // namespace
 }  // namespace tsp::ctl
