@@ -160,7 +160,8 @@ Plugin::Attached Plugin::attach_one(const api::PodSandbox& pod, const api::Conta
     Decision d = decide(pod, c, strict_default_);
     Attached out;
     out.name = d.name;
-    if (!d.req.requested) return out;
+    const RequestAction action = action_of(d.req);
+    if (action == RequestAction::kNone) return out;
     LogScope scope(fields_of(pod, c));
     const bool fatal = may_fail && d.req.strict;
     // Not fatal: the container runs without tcp-splice (fail-open), counted.
@@ -174,7 +175,9 @@ Plugin::Attached Plugin::attach_one(const api::PodSandbox& pod, const api::Conta
         return out;
     };
     for (const auto& w : d.req.warnings) log_.warn("container " + d.name + ": " + w);
-    if (!d.req.ok()) return failed(failopen::kBadAnnotation, join(d.req.errors));
+    if (action == RequestAction::kInvalid)
+        return failed(failopen::kBadAnnotation, join(d.req.errors));
+    if (action == RequestAction::kNoPolicy) return out;  // the warning above says why
     const char* step = failopen::kCgroupNotFound;
     try {
         std::string cg = backend_.cgroup_dir(c.pid(), c.linux().cgroups_path());

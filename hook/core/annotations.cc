@@ -47,6 +47,7 @@ ContainerRequest parse_annotations(const Annotations& ann, bool strict_default) 
         req.requested = true;
         const std::string_view name = std::string_view(key).substr(kAnnotationPrefix.size());
         try {
+            if (name == kPorts || name == kLoopbackOnly || name == kEnabled) req.has_policy = true;
             if (name == kPorts) {
                 if (trim(value) == "*")
                     req.policy.ports.clear();
@@ -69,7 +70,18 @@ ContainerRequest parse_annotations(const Annotations& ann, bool strict_default) 
             req.errors.push_back(msg);
         }
     }
+    if (req.requested && req.ok() && !req.has_policy)
+        req.warnings.push_back("no " + full_key(kPorts) + ", " + full_key(kLoopbackOnly) + " or " +
+                               full_key(kEnabled) + " annotation: tcp-splice not attached (add " +
+                               full_key(kPorts) + "=* for any port)");
     return req;
+}
+
+RequestAction action_of(const ContainerRequest& req) {
+    if (!req.requested) return RequestAction::kNone;
+    if (!req.ok()) return RequestAction::kInvalid;
+    if (!req.has_policy) return RequestAction::kNoPolicy;
+    return req.policy.enabled ? RequestAction::kAttach : RequestAction::kOptOut;
 }
 
 }  // namespace tsp

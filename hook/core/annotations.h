@@ -18,6 +18,7 @@ using Annotations = std::map<std::string, std::string>;
 
 struct ContainerRequest {
     bool requested = false;             // at least one io.tcp-splice/ key is present
+    bool has_policy = false;            // ports, loopback-only or enabled is present
     bool strict = false;                // fail the container on any problem
     Policy policy;                      // enabled=false: present but switched off
     std::vector<std::string> errors;    // malformed values: do not attach
@@ -25,6 +26,18 @@ struct ContainerRequest {
 
     bool ok() const { return errors.empty(); }
 };
+
+// What a container's annotations ask the hook and the NRI plugin to do.
+enum class RequestAction {
+    kNone,      // no io.tcp-splice/ key: not ours
+    kInvalid,   // a malformed value (`errors`): nothing attached; a strict container fails
+    kNoPolicy,  // only strict and/or unknown keys: no policy asked for, nothing attached
+    kAttach,    // attach `policy`
+    kOptOut,    // enabled=false: attach the disabled policy, so that no attachment
+                // above the container (a host-wide enable) splices its connections
+};
+
+RequestAction action_of(const ContainerRequest& req);
 
 // Reads io.tcp-splice/{ports,loopback-only,enabled,strict}; `strict_default`
 // is the configured default when the strict annotation is absent.

@@ -13,7 +13,14 @@ struct Paths {
     std::string proc_counters = "/proc/net/tcp_splice";
     std::string proc_pairs = "/proc/net/tcp_splice_pairs";
     std::string busy_read = "/proc/sys/net/core/busy_read";
-    std::string lock_file = "/run/tcp-splice.lock";
+    // The flock serialising every change of the pins, the records and the
+    // busy_read record; empty: <state_dir>/tcp-splice.lock, in the directory
+    // the DaemonSet mounts, so host tools and the plugin share it.
+    std::string lock_file;
+    // The lock of releases before it moved into state_dir: also taken (after
+    // lock_path()) when it exists, so an older binary mid-upgrade is
+    // serialised with us; never created. Empty: none.
+    std::string legacy_lock_file = "/run/tcp-splice.lock";
     std::string cgroup_root = "/sys/fs/cgroup";  // the cgroup2 mount
     std::string state_dir = "/run/tcp-splice";   // per-container records
     // Where `tcp-splice-ctl doctor` looks besides.
@@ -29,6 +36,9 @@ struct Paths {
 
     std::string pin_dir() const { return bpffs + "/tcp_splice"; }
     std::string links_dir() const { return pin_dir() + "/links"; }
+    std::string lock_path() const {
+        return lock_file.empty() ? state_dir + "/tcp-splice.lock" : lock_file;
+    }
     std::string ring_param() const { return module_dir + "/parameters/ring_kbytes"; }
 };
 

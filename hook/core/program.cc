@@ -431,7 +431,7 @@ AttachResult Program::attach(const std::string& name, const std::string& cgroup_
     if (!cg) throw Error(errno_message("cannot open cgroup " + cgroup_dir, errno));
     const std::uint64_t cg_id = cgroup_id_of_fd(cg.get());
 
-    FileLock lock(paths_.lock_file);
+    FileLock lock(paths_);
     Loaded l = open_or_load(paths_, opts_);
     const std::string pin = paths_.links_dir() + "/" + name;
     auto undo_load = [&] {
@@ -493,13 +493,22 @@ AttachResult Program::attach(const std::string& name, const std::string& cgroup_
 bool Program::detach(const std::string& name) {
     if (!valid_name(name))
         throw Error("bad attachment name '" + name + "': use 1-128 of [A-Za-z0-9_.-]");
-    bool released = false, found = false;
+    bool found = false;
     {
-        FileLock lock(paths_.lock_file);
+        FileLock lock(paths_);
         const std::string pin = paths_.links_dir() + "/" + name;
         found = exists(pin);
         if (found && ::unlink(pin.c_str()) != 0)
             throw Error(errno_message("cannot remove " + pin, errno));
+    }
+    release_if_unused();
+    return found;
+}
+
+bool Program::release_if_unused() {
+    bool released = false;
+    {
+        FileLock lock(paths_);
         if (loaded() && link_names(paths_).empty()) {
             // Best effort: listeners keep only flags no program reads.
             try {
@@ -511,7 +520,7 @@ bool Program::detach(const std::string& name) {
         }
     }
     if (released) wait_module_release(paths_);
-    return found;
+    return released;
 }
 
 std::vector<Attachment> Program::list() const {
@@ -588,7 +597,7 @@ std::optional<tsp_attach_stats> Program::attach_stats(std::uint64_t cgroup_id) c
 std::optional<std::string> Program::pinned_version() const { return read_pinned_version(paths_); }
 
 ReloadReport Program::reload() {
-    FileLock lock(paths_.lock_file);
+    FileLock lock(paths_);
     return replace_pinned_program(paths_, opts_);
 }
 

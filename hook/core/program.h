@@ -1,7 +1,7 @@
 // The one shared sock_ops program: loaded once and pinned under
 // <bpffs>/tcp_splice/, attached per named attachment through a bpf_link
 // pinned at <bpffs>/tcp_splice/links/<name>, with the attachment's policy in
-// the program's cgroup storage. Every mutation holds Paths::lock_file.
+// the program's cgroup storage. Every mutation holds FileLock (core/lock.h).
 #pragma once
 
 #include <cstdint>
@@ -69,6 +69,9 @@ public:
     // Removes the attachment; when none is left, unpins the program and its
     // maps and waits for the kernel to release the module. False when absent.
     bool detach(const std::string& name);
+    // When no attachment is left but the program is pinned (a crash between
+    // steps), unpins it and its maps as the last detach does. True when it did.
+    bool release_if_unused();
 
     // Replaces an older pinned program with this version's, moving every
     // attachment over atomically (nothing is detached in between); leaves

@@ -23,9 +23,16 @@ std::unique_ptr<CLI::App> make_cli(Options& o) {
                    "set the per-direction ring size in KiB (4..16384)");
     en->callback([&o] { o.command = "enable"; });
 
-    app->add_subcommand("disable", "detach and unpin the program")->callback([&o] {
-        o.command = "disable";
-    });
+    auto* dis = app->add_subcommand("disable", "detach and unpin the program");
+    dis->add_flag("--all", o.all,
+                  "remove every attachment (host and containers), every container record, "
+                  "the pins, and restore net.core.busy_read");
+    dis->callback([&o] { o.command = "disable"; });
+
+    auto* gc =
+        app->add_subcommand("gc", "remove attachments and container records whose cgroup is gone");
+    gc->add_flag("--dry-run", o.dry_run, "only print what would be removed");
+    gc->callback([&o] { o.command = "gc"; });
 
     app->add_subcommand("reload",
                         "replace an older pinned program with this version's; attachments "

@@ -23,11 +23,11 @@ struct Options {
     std::string address;  // empty: any
     std::string netns;    // a netns path; empty: ours
     int pid = 0;          // 0: none; else its netns
-    bool all = false;     // every TCP socket, not only tcp-splice's
+    bool all = false;     // every TCP socket, not only tcp-splice's (disable: everything)
     // runtime configure | unconfigure (command "runtime-configure" | "runtime-unconfigure")
     std::string runtime;         // docker | containerd | crio | podman
     std::string runtime_config;  // empty: the runtime's usual file (podman: hooks directory)
-    bool dry_run = false;
+    bool dry_run = false;        // runtime, gc: only say what would change
     bool set_as_default = false;
 };
 

@@ -2,7 +2,9 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "core/busy_read_record.h"
 #include "core/checks.h"
 #include "core/error.h"
 #include "core/pairs.h"
@@ -12,6 +14,7 @@
 #include "ctl/cli.h"
 #include "ctl/doctor_cmd.h"
 #include "ctl/explain_cmd.h"
+#include "ctl/lifecycle_cmd.h"
 #include "ctl/metrics_cmd.h"
 #include "ctl/ps_cmd.h"
 #include "ctl/runtime_cmd.h"
@@ -45,7 +48,7 @@ int enable(const Options& o) {
     if (o.ring_kbytes >= 0) validate_ring_kbytes(o.ring_kbytes);
     if (o.busy_poll_us >= 0) validate_busy_poll_us(o.busy_poll_us);
     const unsigned old_ring = read_ring_kbytes(paths);
-    const unsigned old_busy = read_busy_read(paths);
+    read_busy_read(paths);  // readable before anything changes
 
     Program prog(paths, kCtlProgram);
     AttachResult res;
@@ -55,15 +58,17 @@ int enable(const Options& o) {
         throw Error("already enabled on " + e.cgroup() + " (" + e.policy() +
                     ") with other options: run 'tcp-splice-ctl disable' first");
     }
+    std::optional<BusyReadSet> busy;
     try {
         if (o.ring_kbytes >= 0) write_ring_kbytes(paths, static_cast<unsigned>(o.ring_kbytes));
-        if (o.busy_poll_us >= 0) write_busy_read(paths, static_cast<unsigned>(o.busy_poll_us));
+        // Recorded (the value before our first change) for disable to restore.
+        if (o.busy_poll_us >= 0) busy = set_busy_read(paths, static_cast<unsigned>(o.busy_poll_us));
     } catch (...) {
         try {
             write_ring_kbytes(paths, old_ring);
-            write_busy_read(paths, old_busy);
         } catch (...) {
         }
+        if (busy) undo_set_busy_read(paths, *busy);
         if (res == AttachResult::kAttached) prog.detach(kName);
         throw;
     }
@@ -78,6 +83,7 @@ int disable(const Options& o) {
     require_bpffs(paths);
     bool found = Program(paths, kCtlProgram).detach(kName);
     std::cout << (found ? "tcp_splice: disabled\n" : "tcp_splice: not enabled\n");
+    restore_busy_read_and_say(paths);
     return 0;
 }
 
@@ -216,7 +222,9 @@ int main(int argc, char** argv) {
     }
     try {
         if (opts.command == "enable") return tsp::ctl::enable(opts);
-        if (opts.command == "disable") return tsp::ctl::disable(opts);
+        if (opts.command == "disable")
+            return opts.all ? tsp::ctl::run_disable_all(opts) : tsp::ctl::disable(opts);
+        if (opts.command == "gc") return tsp::ctl::run_gc(opts);
         if (opts.command == "reload") return tsp::ctl::reload(opts);
         if (opts.command == "metrics") return tsp::ctl::run_metrics(opts);
         if (opts.command == "ps") return tsp::ctl::run_ps(opts);

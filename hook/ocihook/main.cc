@@ -143,19 +143,21 @@ private:
         const ContainerRequest req = parse_annotations(ann, cfg_.hook_strict);
         strict_ = req.strict;
         g_strict = strict_;
-        if (!req.requested) return 0;
-        g_count_timeout = 1;
+        const RequestAction action = action_of(req);
+        if (action == RequestAction::kNone) return 0;
         const PodRef pod = pod_of(ann);
         if (!pod.name.empty()) pod_fields_.emplace_back("POD_NAME", pod.name);
         if (!pod.pod_namespace.empty())
             pod_fields_.emplace_back("POD_NAMESPACE", pod.pod_namespace);
         LogScope scope(pod_fields_);
         for (const auto& w : req.warnings) log_.warn("container " + short_id(id_) + ": " + w);
-        if (!req.ok()) {
+        if (action == RequestAction::kInvalid) {
             std::string all;
             for (const auto& e : req.errors) all += (all.empty() ? "" : "; ") + e;
             return fail(id_, failopen::kBadAnnotation, all);
         }
+        if (action == RequestAction::kNoPolicy) return 0;  // the warning above says why
+        g_count_timeout = 1;
 
         step_ = failopen::kCgroupNotFound;
         const std::string cgroup = container_cgroup_dir(
@@ -171,7 +173,11 @@ private:
                       ": replaced a malformed record: " + res.replaced);
         log_.info("container " + short_id(id_) + ": " +
                   (res.already ? "already attached on " : "attached on ") + cgroup + " (" +
-                  describe(req.policy) + ")");
+                  describe(req.policy) + ")" +
+                  (action == RequestAction::kOptOut
+                       ? ": opted out, none of its connections is spliced, even under a "
+                         "host-wide enable"
+                       : ""));
         return 0;
     }
 

@@ -69,9 +69,10 @@ TEST(Annotations, StrictDefaultFromConfigAndOverride) {
 }
 
 TEST(Annotations, UnknownKeyWarnsButAttaches) {
-    auto r = parse_annotations({{"io.tcp-splice/port", "6379"}});
+    auto r = parse_annotations({{"io.tcp-splice/port", "6379"}, {"io.tcp-splice/ports", "*"}});
     EXPECT_TRUE(r.requested);
     EXPECT_TRUE(r.ok());
+    EXPECT_EQ(action_of(r), RequestAction::kAttach);
     ASSERT_EQ(r.warnings.size(), 1u);
     EXPECT_NE(r.warnings[0].find("io.tcp-splice/port "), std::string::npos);
 }
@@ -89,6 +90,51 @@ TEST(Annotations, ParseBool) {
     EXPECT_TRUE(parse_bool("k", "True"));
     EXPECT_FALSE(parse_bool("k", "\tfalse\n"));
     EXPECT_THROW(parse_bool("k", "0"), Error);
+}
+
+// What the hook and the NRI plugin do with a set of annotations, now that
+// hooks.d passes every io.tcp-splice/ key to the hook.
+TEST(Annotations, ActionOfEachKindOfSet) {
+    EXPECT_EQ(action_of(parse_annotations({{"other", "x"}})), RequestAction::kNone);
+    EXPECT_EQ(action_of(parse_annotations({{"io.tcp-splice/ports", "6379"}})),
+              RequestAction::kAttach);
+    EXPECT_EQ(action_of(parse_annotations({{"io.tcp-splice/loopback-only", "true"}})),
+              RequestAction::kAttach);
+    EXPECT_EQ(action_of(parse_annotations({{"io.tcp-splice/ports", "x"}})),
+              RequestAction::kInvalid);
+    EXPECT_EQ(action_of(parse_annotations(
+                  {{"io.tcp-splice/ports", "6379"}, {"io.tcp-splice/enabled", "false"}})),
+              RequestAction::kOptOut);
+}
+
+TEST(Annotations, OnlyEnabledFalseIsAnOptOutWithNoSplicing) {
+    auto r = parse_annotations({{"io.tcp-splice/enabled", "false"}});
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r.warnings.empty());
+    EXPECT_EQ(action_of(r), RequestAction::kOptOut);
+    EXPECT_FALSE(r.policy.enabled);
+    EXPECT_NE(describe(r.policy).find("disabled"), std::string::npos);
+    EXPECT_EQ(action_of(parse_annotations({{"io.tcp-splice/enabled", "true"}})),
+              RequestAction::kAttach);
+}
+
+TEST(Annotations, StrictOrUnknownKeysAloneAttachNothing) {
+    for (const Annotations& a :
+         {Annotations{{"io.tcp-splice/strict", "true"}}, Annotations{{"io.tcp-splice/port", "80"}},
+          Annotations{{"io.tcp-splice/strict", "false"}, {"io.tcp-splice/x", "y"}}}) {
+        auto r = parse_annotations(a);
+        EXPECT_TRUE(r.requested);
+        EXPECT_TRUE(r.ok());
+        EXPECT_EQ(action_of(r), RequestAction::kNoPolicy);
+        ASSERT_FALSE(r.warnings.empty());
+        EXPECT_NE(r.warnings.back().find("not attached"), std::string::npos) << r.warnings.back();
+    }
+}
+
+TEST(Annotations, ABadValueWithoutPortsIsInvalidNotIgnored) {
+    auto r = parse_annotations({{"io.tcp-splice/enabled", "no"}});
+    EXPECT_EQ(action_of(r), RequestAction::kInvalid);
+    EXPECT_TRUE(r.warnings.empty());
 }
 
 }  // namespace

@@ -176,5 +176,24 @@ TEST(Cli, RuntimeRejects) {
     EXPECT_FALSE(parse({"runtime", "reconfigure", "--runtime", "docker"}, o));
 }
 
+TEST(Cli, DisableAllAndGc) {
+    Options o;
+    ASSERT_TRUE(parse({"disable"}, o));
+    EXPECT_EQ(o.command, "disable");
+    EXPECT_FALSE(o.all);
+    Options a;
+    ASSERT_TRUE(parse({"disable", "--all"}, a));
+    EXPECT_TRUE(a.all);
+    Options g;
+    ASSERT_TRUE(parse({"gc"}, g));
+    EXPECT_EQ(g.command, "gc");
+    EXPECT_FALSE(g.dry_run);
+    Options d;
+    ASSERT_TRUE(parse({"gc", "--dry-run"}, d));
+    EXPECT_TRUE(d.dry_run);
+    Options bad;
+    EXPECT_FALSE(parse({"gc", "--all"}, bad));
+}
+
 }  // namespace
 }  // namespace tsp::ctl

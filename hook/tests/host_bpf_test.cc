@@ -16,11 +16,14 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/container_attach.h"
 #include "core/error.h"
+#include "core/lifecycle.h"
+#include "core/params.h"
 #include "core/program.h"
 #include "tsp_version.h"
 
@@ -419,6 +422,89 @@ TEST_F(HostBpf, ReloadRefusesAnIncompatibleLayoutAndChangesNothing) {
     EXPECT_EQ(prog_id(paths_.pin_dir() + "/prog"), id);
     EXPECT_EQ(link_prog_id(paths_.links_dir() + "/t"), id);
     EXPECT_EQ(prog.pinned_version(), std::string("0.1.0"));
+}
+
+// gc on real pins: of two containers and one bare link, the ones whose
+// cgroup is removed go (record and link), the live container stays.
+TEST_F(HostBpf, GcRemovesOnlyWhatOutlivedItsCgroup) {
+    paths_.state_dir = bpffs_ + ".state";
+    const std::string cg2 = cg_ + "-b", cg3 = cg_ + "-c";
+    ASSERT_EQ(::mkdir(cg2.c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir(cg3.c_str(), 0755), 0);
+    const Policy pol{true, false, {6379}};
+    ContainerRecords records(paths_.state_dir);
+    ASSERT_NO_THROW(attach_container(paths_, {false}, "c1", cg_, pol, "oci-hook"));
+    ASSERT_NO_THROW(attach_container(paths_, {false}, "c2", cg2, pol, "nri"));
+    ASSERT_EQ(program().attach("bare", cg3, pol), AttachResult::kAttached);
+
+    GcReport none = gc(paths_, {false}, false);
+    EXPECT_TRUE(none.plan.records.empty());
+    EXPECT_TRUE(none.plan.attachments.empty());
+    EXPECT_TRUE(none.problems.empty());
+
+    ASSERT_EQ(::rmdir(cg2.c_str()), 0);
+    ASSERT_EQ(::rmdir(cg3.c_str()), 0);
+    GcReport dry = gc(paths_, {false}, true);
+    ASSERT_EQ(dry.plan.records.size(), 1u);
+    EXPECT_EQ(dry.plan.records[0].id, "c2");
+    ASSERT_EQ(dry.plan.attachments.size(), 1u);
+    EXPECT_EQ(dry.plan.attachments[0].name, "bare");
+    EXPECT_FALSE(dry.unloaded);
+    EXPECT_TRUE(exists(paths_.links_dir() + "/ctr-c2")) << "a dry run removed something";
+    EXPECT_TRUE(records.load("c2"));
+
+    GcReport r = gc(paths_, {false}, false);
+    EXPECT_TRUE(r.problems.empty());
+    EXPECT_EQ(r.plan.records.size(), 1u);
+    EXPECT_EQ(r.plan.attachments.size(), 1u);
+    EXPECT_FALSE(exists(paths_.links_dir() + "/ctr-c2"));
+    EXPECT_FALSE(exists(paths_.links_dir() + "/bare"));
+    EXPECT_FALSE(records.load("c2"));
+    EXPECT_TRUE(exists(paths_.links_dir() + "/ctr-c1")) << "gc removed a live attachment";
+    EXPECT_TRUE(records.load("c1"));
+
+    GcReport again = gc(paths_, {false}, false);
+    EXPECT_TRUE(again.plan.records.empty());
+    EXPECT_TRUE(again.plan.attachments.empty());
+
+    EXPECT_NO_THROW(detach_container(paths_, "c1"));
+    std::filesystem::remove_all(paths_.state_dir);
+}
+
+// disable --all on real pins: every link, every record (a malformed one
+// too), the program and maps, and busy_read back to what it was.
+TEST_F(HostBpf, DisableAllRemovesEverythingAndRestoresBusyRead) {
+    paths_.state_dir = bpffs_ + ".state";
+    paths_.busy_read = bpffs_ + ".busy_read";
+    std::ofstream(paths_.busy_read) << "7\n";
+    const std::string cg2 = cg_ + "-b";
+    ASSERT_EQ(::mkdir(cg2.c_str(), 0755), 0);
+    ASSERT_NO_THROW(attach_container(paths_, {false}, "c1", cg_, Policy{}, "oci-hook"));
+    ASSERT_EQ(program().attach("host", cg2, Policy{true, true, {}}), AttachResult::kAttached);
+    ContainerRecords records(paths_.state_dir);
+    std::ofstream(records.dir() + "/ctr-junk.json") << "[";
+    set_busy_read(paths_, 50);
+
+    DisableAllReport r = disable_all(paths_, {false});
+    EXPECT_TRUE(r.problems.empty()) << r.problems.front();
+    EXPECT_EQ(r.attachments.size(), 2u);
+    EXPECT_EQ(r.records.size(), 2u);
+    EXPECT_TRUE(r.unloaded);
+    EXPECT_EQ(r.busy_read.outcome, BusyReadOutcome::kRestored);
+    EXPECT_FALSE(exists(paths_.pin_dir()));
+    EXPECT_FALSE(exists(records.dir()));
+    EXPECT_EQ(read_busy_read(paths_), 7u);
+
+    DisableAllReport again = disable_all(paths_, {false});  // idempotent
+    EXPECT_TRUE(again.problems.empty());
+    EXPECT_TRUE(again.attachments.empty());
+    EXPECT_TRUE(again.records.empty());
+    EXPECT_FALSE(again.unloaded);
+    EXPECT_EQ(again.busy_read.outcome, BusyReadOutcome::kNoRecord);
+
+    ::rmdir(cg2.c_str());
+    ::unlink(paths_.busy_read.c_str());
+    std::filesystem::remove_all(paths_.state_dir);
 }
 
 }  // namespace
