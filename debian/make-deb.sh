@@ -10,9 +10,9 @@ mkdir -p "$1"
 out=$(cd "$1" && pwd)
 src=$out/src
 
-for tool in dpkg-buildpackage dpkg-parsechangelog dh dh_dkms lintian fakeroot cmake; do
+for tool in dpkg-buildpackage dpkg-parsechangelog dh dh_dkms lintian fakeroot cmake rsync; do
 	command -v "$tool" >/dev/null 2>&1 ||
-		{ echo "make deb: $tool not found: run 'make deps' (or apt-get install debhelper dh-dkms dkms lintian fakeroot cmake)" >&2; exit 1; }
+		{ echo "make deb: $tool not found: run 'make deps' (or apt-get install debhelper dh-dkms dkms lintian fakeroot cmake rsync)" >&2; exit 1; }
 done
 
 version=$(cat "$top/VERSION")
@@ -33,10 +33,11 @@ if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		{ if [ -n "$inside" ]; then grep -z -v -e "^${inside%%/*}/" || true; else cat; fi; } |
 		rsync -a --from0 --files-from=- --ignore-missing-args "$top/" "$src/"
 else
-	rsync -a --exclude=/.git --exclude=/build --exclude="/${inside%%/*}" \
-		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
-		--exclude='*.cmd' --exclude='*.order' --exclude='*.symvers' --exclude=/debian/tmp \
-		--exclude='/obj-*' "$top/" "$src/"
+	excludes=(--exclude=/.git --exclude=/build --exclude='*.o' --exclude='*.ko' --exclude='*.mod'
+		--exclude='*.mod.c' --exclude='*.cmd' --exclude='*.order' --exclude='*.symvers'
+		--exclude='/obj-*' --exclude=/debian/tmp --exclude=/debian/.debhelper)
+	[ -z "$inside" ] || excludes+=(--exclude="/${inside%%/*}")
+	rsync -a "${excludes[@]}" "$top/" "$src/"
 fi
 
 rm -f "$out"/tcp-splice*.deb "$out"/tcp-splice_*.changes "$out"/tcp-splice_*.buildinfo
