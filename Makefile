@@ -9,6 +9,8 @@
 #   make bench           guest benchmarks
 #   make soak            the attacks suite's churn for 200,000+ connections (long)
 #   make install         DESTDIR-aware: binaries, module, config
+#   make deb             tcp-splice and tcp-splice-dkms .debs in $(BUILD)/deb, lintian-checked
+#   make deb-changelog   add a debian/changelog entry for VERSION (when it changed)
 BUILD    ?= build
 KVER     ?= $(shell uname -r)
 KDIR     ?= /lib/modules/$(KVER)/build
@@ -78,8 +80,22 @@ install: tools
 		install -D -m 0644 kernel/tcp_splice.ko $(DESTDIR)/lib/modules/$(KVER)/extra/tcp_splice.ko; \
 	else echo "kernel/tcp_splice.ko not built; skipping (make module first)"; fi
 
+# The .debs, built from a clean copy under $(BUILD)/deb/src (the package's
+# CMake configure has the tests off).
+deb:
+	debian/make-deb.sh $(BUILD)/deb
+
+# A debian/changelog entry VERSION-1 on top, when VERSION moved past it.
+DEB_MAINTAINER := $(shell sed -n 's/^Maintainer: //p' debian/control)
+deb-changelog:
+	@v=$$(cat VERSION); cur=$$(dpkg-parsechangelog -S Version); \
+	if [ "$${cur%-*}" = "$$v" ]; then echo "debian/changelog is already at $$cur"; exit 0; fi; \
+	{ printf 'tcp-splice (%s-1) unstable; urgency=medium\n\n  * Version %s.\n\n -- %s  %s\n\n' \
+		"$$v" "$$v" "$(DEB_MAINTAINER)" "$$(date -R)"; cat debian/changelog; } >debian/changelog.new && \
+	mv debian/changelog.new debian/changelog && echo "debian/changelog: added $$v-1"
+
 clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C kernel KDIR=$(KDIR) clean 2>/dev/null
 
-.PHONY: all module configure bpf ctl tools fuzz deps test test-host test-guest bench soak install clean
+.PHONY: all module configure bpf ctl tools fuzz deps test test-host test-guest bench soak install deb deb-changelog clean
