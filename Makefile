@@ -7,6 +7,8 @@
 #   make fuzz            the libFuzzer target (clang)
 #   make test-guest      guest suites (tests/integration/run)
 #   make bench           guest benchmarks
+#   make demo            redis in two containers, plain then spliced (in the guest
+#                        unless this host has the module loaded)
 #   make soak            the attacks suite's churn for 200,000+ connections (long)
 #   make install         DESTDIR-aware: binaries, module, config
 #   make deb             tcp-splice and tcp-splice-dkms .debs in $(BUILD)/deb, lintian-checked
@@ -71,6 +73,16 @@ test-guest:
 bench:
 	tests/integration/run --bench
 
+# Where this kernel runs the module (loaded, with the tools installed), the
+# demo runs here; otherwise in the guest with this tree's build.
+demo:
+	@if [ -d /sys/module/tcp_splice ] && command -v tcp-splice-ctl >/dev/null; then \
+		demo/redis-demo.sh; \
+	else \
+		echo "demo: this kernel has no tcp_splice module loaded: running in the guest (a few minutes the first time)"; \
+		TCP_SPLICE_GUEST_TIMEOUT=1800 tests/integration/run --script demo/redis-demo.sh; \
+	fi
+
 soak:
 	TSP_SOAK=1 tests/integration/run attacks
 
@@ -98,4 +110,4 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C kernel KDIR=$(KDIR) clean 2>/dev/null
 
-.PHONY: all module configure bpf ctl tools fuzz deps test test-host test-guest bench soak install deb deb-changelog clean
+.PHONY: all module configure bpf ctl tools fuzz deps test test-host test-guest bench demo soak install deb deb-changelog clean
