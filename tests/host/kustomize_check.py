@@ -343,14 +343,14 @@ def paths_h_defaults():
 
 
 def lock_path():
+    # paths.h: lock_file empty (the default) means <state_dir>/tcp-splice.lock
+    # (Paths::lock_path()), shared with the host's tools through the
+    # state directory's mount.
     d = paths_h_defaults()
-    lock, state = d["lock_file"], d["state_dir"]
-    # This release moves the lock into the state directory (shared with the
-    # host's tools through its mount); a paths.h from before says
-    # /run/tcp-splice.lock.
-    if lock == "/run/tcp-splice.lock":
-        lock = state + "/tcp-splice.lock"
-    return lock
+    text = read("hook/core/paths.h")
+    if 'state_dir + "/tcp-splice.lock"' not in text:
+        raise AssertionError("hook/core/paths.h no longer derives the lock from state_dir")
+    return d.get("lock_file") or d["state_dir"] + "/tcp-splice.lock"
 
 
 def check_lock_mounted(target, name, init=False):
