@@ -59,7 +59,7 @@ make_image() {
 	rm -rf $r
 	mkdir -p $r/bin $r/lib64 $r/tmp
 	cp /bin/busybox $r/bin/
-	for a in sh cat head sha256sum sleep cmp; do ln -s busybox $r/bin/$a; done
+	for a in sh cat head sha256sum sleep cmp seq; do ln -s busybox $r/bin/$a; done
 	bin=$(command -v socat)
 	cp "$bin" $r/bin/socat
 	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
