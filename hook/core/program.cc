@@ -2,7 +2,6 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -10,7 +9,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,34 +18,19 @@
 
 #include "core/error.h"
 #include "core/fd.h"
-#include "core/host_id.h"
 #include "core/lock.h"
 #include "core/netns.h"
 #include "core/params.h"
+#include "core/program_pins.h"
+#include "core/program_skeleton.h"
+#include "core/program_upgrade.h"
 #include "prepare.skel.h"
-#include "tcp_splice.skel.h"
 #include "tsp_version.h"
 
 namespace tsp {
 namespace {
 
-constexpr const char* kProgPin = "prog";
-constexpr const char* kPolicyPin = "map_policy";
-constexpr const char* kStatsPin = "map_stats";
-constexpr const char* kDecidedPin = "map_decided";
-constexpr const char* kAcctPin = "map_acct";
-constexpr const char* kMetaPin = "map_meta";
-
-bool exists(const std::string& path) {
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0;
-}
-
-UniqueFd obj_get(const std::string& path) {
-    UniqueFd fd(bpf_obj_get(path.c_str()));
-    if (!fd) throw Error(errno_message("cannot open pinned " + path, errno));
-    return fd;
-}
+using namespace pins;
 
 std::uint64_t cgroup_id_of_fd(int fd) {
     struct stat st;
@@ -79,15 +62,6 @@ std::optional<Policy> read_policy(int map_fd, std::uint64_t cgroup_id) {
     return decode(rec);
 }
 
-std::vector<std::string> link_names(const Paths& paths) {
-    std::vector<std::string> names;
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(paths.links_dir().c_str()), ::closedir);
-    if (!d) return names;
-    while (auto* e = ::readdir(d.get()))
-        if (e->d_name[0] != '.') names.emplace_back(e->d_name);
-    return names;
-}
-
 // Walks the cgroup2 tree for the directory whose inode is @id.
 std::string resolve_cgroup(const std::string& root, std::uint64_t id) {
     static thread_local std::uint64_t want;
@@ -107,213 +81,11 @@ std::string resolve_cgroup(const std::string& root, std::uint64_t id) {
     return found;
 }
 
-// Removes the program and map pins; their kernel objects go when the last
-// reference (a link, an fd) does.
-void unpin_program(const Paths& paths) {
-    for (auto* pin : {kProgPin, kPolicyPin, kStatsPin, kDecidedPin, kAcctPin, kMetaPin}) {
-        ::unlink((paths.pin_dir() + "/" + pin).c_str());
-        ::unlink((paths.pin_dir() + "/" + pin + "_new").c_str());  // a reload's leftover
-    }
-    ::rmdir(paths.links_dir().c_str());
-    ::rmdir(paths.pin_dir().c_str());
-}
-
 struct Loaded {
     UniqueFd prog;
     UniqueFd policy;
     bool loaded_now = false;
 };
-
-int libbpf_quiet(enum libbpf_print_level level, const char* fmt, va_list args) {
-    if (level == LIBBPF_DEBUG || std::getenv("TSP_LIBBPF_VERBOSE") == nullptr) return 0;
-    return std::vfprintf(stderr, fmt, args);
-}
-
-using Skeleton = std::unique_ptr<tcp_splice_bpf, void (*)(tcp_splice_bpf*)>;
-
-// Opens this version's program with its read-only data set; the caller
-// chooses pins or reuses maps, then calls load_skeleton().
-Skeleton open_skeleton() {
-    libbpf_set_print(libbpf_quiet);
-    Skeleton skel(tcp_splice_bpf::open(), tcp_splice_bpf::destroy);
-    if (!skel) throw Error(errno_message("cannot open the BPF object", errno));
-    skel->rodata->tsp_host_id = host_id();
-    return skel;
-}
-
-// Loads @skel, checks that it bound the module's kfuncs (with
-// opts.require_module) and records this version in its "meta" map.
-void load_skeleton(const Paths& paths, const ProgramOptions& opts, tcp_splice_bpf* skel) {
-    auto refs_before = module_refcnt(paths);
-    if (int err = tcp_splice_bpf::load(skel); err != 0)
-        throw Error(
-            errno_message("loading the sock_ops program failed (set "
-                          "TSP_LIBBPF_VERBOSE=1 for the verifier log)",
-                          -err));
-    if (opts.require_module) {
-        auto refs_after = module_refcnt(paths);
-        if (!refs_before || !refs_after || *refs_after <= *refs_before)
-            throw Error(
-                "the program did not bind bpf_tcp_splice_pair() of the loaded "
-                "tcp_splice module (module BTF missing or built for another kernel): "
-                "rebuild the module for this kernel");
-    }
-    tsp_prog_meta meta;
-    std::memset(&meta, 0, sizeof(meta));
-    std::snprintf(meta.version, sizeof(meta.version), "%s", TSP_VERSION);
-    __u32 zero = 0;
-    if (bpf_map_update_elem(bpf_map__fd(skel->maps.meta), &zero, &meta, BPF_ANY) != 0)
-        throw Error(errno_message("recording the program's version", errno));
-}
-
-// The version recorded by the pinned program ("" for one older than 0.2.0,
-// which recorded none); nullopt when nothing is pinned.
-std::optional<std::string> read_pinned_version(const Paths& paths) {
-    const std::string dir = paths.pin_dir();
-    if (!exists(dir + "/" + kProgPin)) return std::nullopt;
-    if (!exists(dir + "/" + kMetaPin)) return std::string();
-    UniqueFd map = obj_get(dir + "/" + kMetaPin);
-    tsp_prog_meta meta;
-    std::memset(&meta, 0, sizeof(meta));
-    __u32 zero = 0;
-    if (bpf_map_lookup_elem(map.get(), &zero, &meta) != 0) return std::string();
-    meta.version[sizeof(meta.version) - 1] = '\0';
-    return std::string(meta.version);
-}
-
-// Whether the pinned map at @pin has the shape @want declares, so the new
-// program can take it over with its contents.
-bool same_shape(int pinned_fd, const bpf_map* want) {
-    bpf_map_info info;
-    std::memset(&info, 0, sizeof(info));
-    __u32 len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(pinned_fd, &info, &len) != 0) return false;
-    return info.type == static_cast<__u32>(bpf_map__type(want)) &&
-           info.key_size == bpf_map__key_size(want) &&
-           info.value_size == bpf_map__value_size(want) &&
-           info.max_entries == bpf_map__max_entries(want) &&
-           info.map_flags == bpf_map__map_flags(want);
-}
-
-// A pin staged beside its final name (bpffs refuses names with dots), then
-// renamed over it: a reader finds the old object or the new one, never none.
-// Unstaged on destruction unless committed.
-class StagedPin {
-public:
-    StagedPin(int fd, std::string path) : path_(std::move(path)), tmp_(path_ + "_new") {
-        ::unlink(tmp_.c_str());
-        if (bpf_obj_pin(fd, tmp_.c_str()) != 0)
-            throw Error(errno_message("pinning " + tmp_, errno));
-    }
-    StagedPin(const StagedPin&) = delete;
-    StagedPin& operator=(const StagedPin&) = delete;
-    ~StagedPin() {
-        if (!done_) ::unlink(tmp_.c_str());
-    }
-    void commit() {
-        if (::rename(tmp_.c_str(), path_.c_str()) != 0)
-            throw Error(errno_message("renaming " + tmp_ + " to " + path_, errno));
-        done_ = true;
-    }
-
-private:
-    std::string path_, tmp_;
-    bool done_ = false;
-};
-
-// Replaces an older pinned program with this version's: the new program
-// takes over the pinned per-attachment and per-socket maps (policy, acct,
-// decided; the kernel allows a link's program to change only between
-// programs that share its cgroup storages), then every pinned link is
-// switched to it atomically (bpf_link_update with BPF_F_REPLACE: a socket
-// event runs the old program or the new one, never neither, and no
-// attachment is detached in between), then the pins are renamed over.
-// Counters (.bss) carry over when their layout is unchanged. Throws, with
-// nothing changed, when the pinned maps have another layout. Caller holds
-// the lock.
-ReloadReport replace_pinned_program(const Paths& paths, const ProgramOptions& opts) {
-    ReloadReport r;
-    r.to = TSP_VERSION;
-    auto pinned = read_pinned_version(paths);
-    if (!pinned) {
-        r.outcome = ReloadOutcome::kNotLoaded;
-        return r;
-    }
-    r.from = *pinned;
-    if (*pinned == TSP_VERSION) {
-        r.outcome = ReloadOutcome::kCurrent;
-        return r;
-    }
-    if (!pinned->empty() && version_less(TSP_VERSION, *pinned)) {
-        r.outcome = ReloadOutcome::kPinnedNewer;
-        return r;
-    }
-    const std::string dir = paths.pin_dir();
-    UniqueFd old_prog = obj_get(dir + "/" + kProgPin);
-    Skeleton skel = open_skeleton();
-    std::vector<UniqueFd> keep;  // the reused maps' fds, open until loaded
-    struct Take {
-        const char* pin;
-        bpf_map* map;
-    };
-    for (const Take& t : {Take{kPolicyPin, skel->maps.policy}, Take{kAcctPin, skel->maps.acct},
-                          Take{kDecidedPin, skel->maps.decided}}) {
-        UniqueFd fd = obj_get(dir + "/" + t.pin);
-        if (!same_shape(fd.get(), t.map))
-            throw Error("the pinned program (" +
-                        (pinned->empty() ? std::string("< 0.2.0") : *pinned) + ") keeps its " +
-                        t.pin +
-                        " in another layout than this version's: it cannot be replaced in place; "
-                        "run 'tcp-splice-ctl disable --all' and enable again (spliced "
-                        "connections stay spliced)");
-        if (int err = bpf_map__reuse_fd(t.map, fd.get()); err != 0)
-            throw Error(errno_message(std::string("taking over ") + t.pin, -err));
-        keep.push_back(std::move(fd));
-    }
-    bool stats_kept = false;
-    if (exists(dir + "/" + kStatsPin)) {
-        UniqueFd fd = obj_get(dir + "/" + kStatsPin);
-        if (same_shape(fd.get(), skel->maps.bss) &&
-            bpf_map__reuse_fd(skel->maps.bss, fd.get()) == 0) {
-            stats_kept = true;
-            keep.push_back(std::move(fd));
-        }
-    }
-    load_skeleton(paths, opts, skel.get());
-    const int new_prog = bpf_program__fd(skel->progs.tcp_splice_sockops);
-    // Staged before any link moves, so that nothing after the moves but a
-    // rename in one directory can fail.
-    std::vector<std::unique_ptr<StagedPin>> staged;
-    staged.push_back(std::make_unique<StagedPin>(new_prog, dir + "/" + kProgPin));
-    staged.push_back(
-        std::make_unique<StagedPin>(bpf_map__fd(skel->maps.meta), dir + "/" + kMetaPin));
-    if (!stats_kept)
-        staged.push_back(
-            std::make_unique<StagedPin>(bpf_map__fd(skel->maps.bss), dir + "/" + kStatsPin));
-
-    // Switch every link; on a failure, switch back the ones already moved.
-    std::vector<UniqueFd> moved;
-    for (const auto& name : link_names(paths)) {
-        UniqueFd link = obj_get(paths.links_dir() + "/" + name);
-        LIBBPF_OPTS(bpf_link_update_opts, uo, .flags = BPF_F_REPLACE,
-                    .old_prog_fd = static_cast<__u32>(old_prog.get()));
-        if (bpf_link_update(link.get(), new_prog, &uo) != 0) {
-            int err = errno;
-            for (auto& m : moved) {
-                LIBBPF_OPTS(bpf_link_update_opts, back, .flags = BPF_F_REPLACE,
-                            .old_prog_fd = static_cast<__u32>(new_prog));
-                bpf_link_update(m.get(), old_prog.get(), &back);
-            }
-            throw Error(errno_message("moving attachment '" + name + "' to the new program", err));
-        }
-        moved.push_back(std::move(link));
-    }
-    r.attachments = moved.size();
-    for (auto& p : staged) p->commit();
-    r.counters_kept = stats_kept;
-    r.outcome = ReloadOutcome::kReplaced;
-    return r;
-}
 
 // Opens the pinned program, or loads and pins it. Caller holds the lock.
 Loaded open_or_load(const Paths& paths, const ProgramOptions& opts) {
@@ -592,31 +364,6 @@ std::optional<tsp_attach_stats> Program::attach_stats(std::uint64_t cgroup_id) c
     tsp_attach_stats s;
     std::memcpy(&s, sum, sizeof(s));
     return s;
-}
-
-std::optional<std::string> Program::pinned_version() const { return read_pinned_version(paths_); }
-
-ReloadReport Program::reload() {
-    FileLock lock(paths_);
-    return replace_pinned_program(paths_, opts_);
-}
-
-bool version_less(const std::string& a, const std::string& b) {
-    // Numeric dot-separated fields; a missing field is 0; anything after
-    // the digits of a field (a "-rc1") is ignored.
-    auto field = [](const std::string& v, std::size_t& pos) {
-        unsigned long n = 0;
-        while (pos < v.size() && v[pos] >= '0' && v[pos] <= '9') n = n * 10 + (v[pos++] - '0');
-        while (pos < v.size() && v[pos] != '.') pos++;
-        if (pos < v.size()) pos++;
-        return n;
-    };
-    std::size_t i = 0, j = 0;
-    while (i < a.size() || j < b.size()) {
-        unsigned long x = field(a, i), y = field(b, j);
-        if (x != y) return x < y;
-    }
-    return false;
 }
 
 std::string Program::decided_map_pin() const { return paths_.pin_dir() + "/" + kDecidedPin; }
