@@ -18,8 +18,11 @@ mkdir -p $W $CG
 
 # The packages' binaries, not the run's stage: the stage leaves PATH and
 # its module is unloaded (guest-main inserted it).
+# Suites before this one may have copied the stage into /usr (as `make
+# install` lays it out): those files go too.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$TSP_BIN
-/xfer/stage/usr/sbin/tcp-splice-ctl disable >/dev/null 2>&1
+"$TSP_STAGE/usr/sbin/tcp-splice-ctl" disable --all >/dev/null 2>&1
+(cd "$TSP_STAGE" && find usr \( -type f -o -type l \) -print) | while read -r f; do rm -f "/$f"; done
 for _ in $(seq 50); do rmmod tcp_splice 2>/dev/null && break; [ -d /sys/module/tcp_splice ] || break; sleep 0.2; done
 check "no tcp-splice of ours installed or loaded" bash -c \
 	"! command -v tcp-splice-ctl && ! [ -d /sys/module/tcp_splice ] && ! dpkg -s tcp-splice >/dev/null 2>&1"
