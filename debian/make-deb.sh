@@ -14,9 +14,9 @@ src=$out/src
 
 lint=lintian
 [ "${TSP_DEB_NO_LINTIAN:-0}" = 1 ] && lint=
-for tool in dpkg-buildpackage dpkg-parsechangelog dh dh_dkms $lint fakeroot cmake rsync; do
+for tool in dpkg-buildpackage dpkg-parsechangelog dh dh_dkms $lint fakeroot cmake tar; do
 	command -v "$tool" >/dev/null 2>&1 ||
-		{ echo "make deb: $tool not found: run 'make deps' (or apt-get install debhelper dh-dkms dkms lintian fakeroot cmake rsync)" >&2; exit 1; }
+		{ echo "make deb: $tool not found: run 'make deps' (or apt-get install debhelper dh-dkms dkms lintian fakeroot cmake)" >&2; exit 1; }
 done
 
 version=$(cat "$top/VERSION")
@@ -35,13 +35,14 @@ case "$out/" in "$top"/*) inside=${out#"$top"/} ;; *) inside= ;; esac
 if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	git -C "$top" ls-files -z --cached --others --exclude-standard |
 		{ if [ -n "$inside" ]; then grep -z -v -e "^${inside%%/*}/" || true; else cat; fi; } |
-		rsync -a --from0 --files-from=- --ignore-missing-args "$top/" "$src/"
+		while IFS= read -r -d '' f; do [ -e "$top/$f" ] && printf '%s\0' "$f"; done |
+		tar -C "$top" --null -T - -cf - | tar -C "$src" -xf -
 else
-	excludes=(--exclude=/.git --exclude=/build --exclude='*.o' --exclude='*.ko' --exclude='*.mod'
+	excludes=(--exclude=./.git --exclude=./build --exclude='*.o' --exclude='*.ko' --exclude='*.mod'
 		--exclude='*.mod.c' --exclude='*.cmd' --exclude='*.order' --exclude='*.symvers'
-		--exclude='/obj-*' --exclude=/debian/tmp --exclude=/debian/.debhelper)
-	[ -z "$inside" ] || excludes+=(--exclude="/${inside%%/*}")
-	rsync -a "${excludes[@]}" "$top/" "$src/"
+		--exclude='./obj-*' --exclude=./debian/tmp --exclude=./debian/.debhelper)
+	[ -z "$inside" ] || excludes+=(--exclude="./${inside%%/*}")
+	tar -C "$top" "${excludes[@]}" -cf - . | tar -C "$src" -xf -
 fi
 
 rm -f "$out"/tcp-splice*.deb "$out"/tcp-splice_*.changes "$out"/tcp-splice_*.buildinfo
