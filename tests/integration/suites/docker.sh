@@ -18,7 +18,7 @@ quiet() { "$@" </dev/null >"$W/last.out" 2>&1 || { cat "$W/last.out"; return 1; 
 
 # --- install as `make install` lays it out ---
 cp -a "$TSP_STAGE/usr/." /usr/
-check "docker.io present" command -v dockerd
+check "docker.io present (dockerd, docker)" bash -c "command -v dockerd && command -v docker"
 
 # --- runtime configure --runtime docker ---
 echo '{"log-level": "warn", "features": {"buildkit": false}}' >$DJ
@@ -50,7 +50,9 @@ stop_dockerd() {
 	for _ in $(seq 150); do kill -0 "$DOCKERD" 2>/dev/null || return 0; sleep 0.2; done
 	kill -9 "$DOCKERD" 2>/dev/null
 }
-check "dockerd starts" start_dockerd
+# Not inside check: its subshell would lose $DOCKERD.
+start_dockerd
+check_eq "dockerd starts" 0 "$?"
 check "... lists the tcp-splice runtime" bash -c "docker info --format '{{json .Runtimes}}' | grep -q tcp-splice"
 
 # An image of busybox and socat (with its libraries), from the guest's files.
@@ -118,7 +120,8 @@ check "runtime configure --runtime docker --set-as-default" \
 	tcp-splice-ctl runtime configure --runtime docker --set-as-default
 check "... default-runtime set" python3 -c '
 import json, sys; assert json.load(open(sys.argv[1]))["default-runtime"] == "tcp-splice"' $DJ
-check "dockerd restarts with it" start_dockerd
+start_dockerd
+check_eq "dockerd restarts with it" 0 "$?"
 c0=$(calls)
 check "annotated server, no --runtime" run_server tsp-srv3 "" "${ANN[@]}"
 check "annotated client, no --runtime: echoed byte-exact" run_client tsp-cli3 "" "${ANN[@]}"
