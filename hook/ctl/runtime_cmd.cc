@@ -136,7 +136,8 @@ int podman(const Run& r) {
                         " is not a tcp-splice hook entry; move it away, then run this again");
         if (r.configure) {
             if (fs::exists(std::string(kPodmanShare) + "/" + name)) {
-                std::cout << "podman: " << kPodmanShare << "/" << name << " is installed\n";
+                std::cout << "podman: already configured (" << kPodmanShare << "/" << name
+                          << " is installed)\n";
                 continue;
             }
             if (hook.empty()) hook = find_hook();
