@@ -6,6 +6,8 @@
 #   make test-host       GoogleTest unit tests, host BPF tests, bounded fuzzing (no guest)
 #   make fuzz            the libFuzzer target (clang)
 #   make test-guest      guest suites (tests/integration/run)
+#   make test-guest-sid  a few suites on the "sid" guest flavor: sid's 7.2 kernel
+#                        and containerd 2.1 (not part of make test)
 #   make bench           guest benchmarks
 #   make demo            redis in two containers, plain then spliced (in the guest
 #                        unless this host has the module loaded)
@@ -70,6 +72,12 @@ test-host: tools fuzz
 test-guest:
 	tests/integration/run $(SUITES)
 
+# The sid flavor: trixie userland with sid's kernel, headers, gcc, bpftool and
+# containerd (tests/integration/guest/packages.sid); its own cached image.
+SID_SUITES ?= skeleton splice-semantics nri package
+test-guest-sid:
+	TCP_SPLICE_GUEST_FLAVOR=sid tests/integration/run $(SID_SUITES)
+
 bench:
 	tests/integration/run --bench
 
@@ -110,4 +118,4 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C kernel KDIR=$(KDIR) clean 2>/dev/null
 
-.PHONY: all module configure bpf ctl tools fuzz deps test test-host test-guest bench demo soak install deb deb-changelog clean
+.PHONY: all module configure bpf ctl tools fuzz deps test test-host test-guest test-guest-sid bench demo soak install deb deb-changelog clean

@@ -23,14 +23,28 @@ mkdir -p $W /var/log/tsp-pods
 c() { mod_counter "$1"; }
 cri() { timeout 120 tsp-cri --socket "unix://$CTD_SOCK" "$@"; }
 
+# The config in the form this containerd documents: version 2 for 1.x;
+# version 3 for 2.x, where the CRI plugin is split and sandbox_image became
+# the images plugin's pinned_images.sandbox (2.x would migrate a version 2
+# config to just this; writing it tests what a 2.x user writes). The NRI
+# table is the same in both.
+CTD_MAJOR=$(containerd --version | awk '{ v = $3; sub(/^v/, "", v); split(v, a, "."); print a[1] + 0 }')
+if [ "${CTD_MAJOR:-1}" -ge 2 ]; then
+	CTD_CONFIG_VERSION=3
+	CTD_CONFIG_CRI="[plugins.'io.containerd.cri.v1.images'.pinned_images]
+  sandbox = \"localhost/tsp-pause:1\""
+else
+	CTD_CONFIG_VERSION=2
+	CTD_CONFIG_CRI="[plugins.\"io.containerd.grpc.v1.cri\"]
+  sandbox_image = \"localhost/tsp-pause:1\""
+fi
 cat >$W/config.toml <<EOF
-version = 2
+version = $CTD_CONFIG_VERSION
 root = "/var/lib/tsp-containerd"
 state = "$W/state"
 [grpc]
   address = "$CTD_SOCK"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "localhost/tsp-pause:1"
+$CTD_CONFIG_CRI
 [plugins."io.containerd.nri.v1.nri"]
   disable = false
   disable_connections = false
