@@ -72,23 +72,23 @@ make_image() {
 }
 check "a local image (busybox + socat) imported" make_image
 
-IP=
-# run_server NAME RUNTIME ANNOTATION...: an echo server on :7000, listening.
+# run_server NAME RUNTIME ANNOTATION...: an echo server on :7000, listening
+# (run by check, in a subshell: the caller sets IP with srv_ip NAME).
 run_server() {
 	local name=$1 rt=$2 pid
 	shift 2
 	quiet docker run -d --name "$name" ${rt:+--runtime "$rt"} "$@" tsp/socat:1 \
 		socat TCP-LISTEN:7000,reuseaddr,fork EXEC:/bin/cat || return 1
-	IP=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$name")
 	pid=$(docker inspect -f '{{.State.Pid}}' "$name")
 	for _ in $(seq 100); do
-		nsenter -t "$pid" -n ss -Htln "( sport = :7000 )" | grep -q . && [ -n "$IP" ] && return 0
+		nsenter -t "$pid" -n ss -Htln "( sport = :7000 )" | grep -q . && [ -n "$(srv_ip "$name")" ] && return 0
 		sleep 0.1
 	done
-	echo "server $name ($IP) not listening; its log:"
+	echo "server $name ($(srv_ip "$name")) not listening; its log:"
 	docker logs "$name" 2>&1 | tail -n 20
 	return 1
 }
+srv_ip() { docker inspect -f '{{.NetworkSettings.IPAddress}}' "$1"; }
 # run_client NAME RUNTIME ANNOTATION...: 1 MiB through the echo server,
 # compared end to end inside the client container.
 run_client() {
@@ -108,6 +108,7 @@ run_client() {
 ANN=(--annotation io.tcp-splice/ports=7000)
 c0=$(calls)
 check "annotated server (docker run --runtime tcp-splice)" run_server tsp-srv tcp-splice "${ANN[@]}"
+IP=$(srv_ip tsp-srv)
 check "... attached (a link pinned)" test "$(links)" -ge 1
 check "annotated client: 1 MiB echoed byte-exact" run_client tsp-cli tcp-splice "${ANN[@]}"
 check_eq "... the connection reached the kfunc on both ends" 2 $(($(calls) - c0))
@@ -119,6 +120,7 @@ check "... poststop detached the server (no links left)" test "$(links)" = 0
 # --- unannotated: the wrapper passes through, nothing spliced ---
 c0=$(calls)
 check "unannotated server with the wrapper" run_server tsp-srv2 tcp-splice
+IP=$(srv_ip tsp-srv2)
 check "unannotated client: echoed byte-exact" run_client tsp-cli2 tcp-splice
 check_eq "... not spliced (kfunc not reached)" "$c0" "$(calls)"
 check_eq "... nothing attached" 0 "$(links)"
@@ -134,6 +136,7 @@ start_dockerd
 check_eq "dockerd restarts with it" 0 "$?"
 c0=$(calls)
 check "annotated server, no --runtime" run_server tsp-srv3 "" "${ANN[@]}"
+IP=$(srv_ip tsp-srv3)
 check "annotated client, no --runtime: echoed byte-exact" run_client tsp-cli3 "" "${ANN[@]}"
 check_eq "... spliced through the default runtime (both ends)" 2 $(($(calls) - c0))
 quiet docker rm -f tsp-srv3
