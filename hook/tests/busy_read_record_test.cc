@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/params.h"
+#include "temp_dir.h"
 
 namespace tsp {
 namespace {
@@ -41,15 +42,14 @@ TEST(BusyReadRecord, RestoresOnlyOurValue) {
 // The sysctl is a private file here.
 struct BusyReadFiles : ::testing::Test {
     void SetUp() override {
-        char tmpl[] = "/tmp/tsp-busy-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        top = tmpl;
+        top = tmp_.path();
         paths.state_dir = top + "/state";
         paths.busy_read = top + "/busy_read";
         paths.legacy_lock_file.clear();
         std::ofstream(paths.busy_read) << "7\n";
     }
-    void TearDown() override { std::filesystem::remove_all(top); }
+
+    test::TempDir tmp_{"busy"};
 
     std::string top;
     Paths paths;

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/runtime_config.h"
+#include "temp_dir.h"
 
 namespace tsp {
 namespace {
@@ -45,12 +46,7 @@ TEST(LineDiff, FarApartChangesMakeTwoHunks) {
 
 class ConfigWrite : public ::testing::Test {
 protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/tsp-config-write-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-    }
-    void TearDown() override { fs::remove_all(dir_); }
+    void SetUp() override { dir_ = tmp_.path(); }
     static std::string slurp(const std::string& p) {
         std::ifstream in(p, std::ios::binary);
         std::stringstream ss;
@@ -60,6 +56,7 @@ protected:
     static void put(const std::string& p, const std::string& s) {
         std::ofstream(p, std::ios::binary) << s;
     }
+    test::TempDir tmp_{"config-write"};
     std::string dir_;
 };
 

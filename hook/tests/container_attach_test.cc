@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "temp_dir.h"
+
 namespace tsp {
 namespace {
 
@@ -19,15 +21,14 @@ bool exists(const std::string& p) {
 // record, so private paths are enough.
 struct DetachTest : ::testing::Test {
     void SetUp() override {
-        char tmpl[] = "/tmp/tsp-detach-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        top = tmpl;
+        top = tmp_.path();
         paths.bpffs = top + "/bpffs";
         paths.lock_file = top + "/lock";
         paths.state_dir = top + "/state";
         std::filesystem::create_directories(paths.state_dir + "/containers");
     }
-    void TearDown() override { std::filesystem::remove_all(top); }
+
+    test::TempDir tmp_{"detach"};
 
     std::string top;
     Paths paths;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 
+#include "temp_dir.h"
 #include "tsp_version.h"
 
 namespace tsp::doctor {
@@ -258,9 +259,7 @@ TEST(Doctor, OutputFormats) {
 class DoctorGather : public ::testing::Test {
 protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/tsp-doctor-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        root_ = tmpl;
+        root_ = tmp_.path();
         p_.bpffs = root_ + "/bpf";
         p_.module_dir = root_ + "/module/tcp_splice";
         p_.busy_read = root_ + "/busy_read";
@@ -278,7 +277,6 @@ protected:
     }
     void TearDown() override {
         if (sock_ >= 0) ::close(sock_);
-        fs::remove_all(root_);
     }
 
     static void write(const std::string& path, const std::string& text) {
@@ -318,6 +316,8 @@ protected:
         ASSERT_NE(raw, nullptr);
         std::ofstream(path, std::ios::binary).write(static_cast<const char*>(raw), size);
     }
+
+    test::TempDir tmp_{"doctor"};
 
     std::string root_;
     Paths p_;

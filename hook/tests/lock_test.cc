@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "temp_dir.h"
+
 namespace tsp {
 namespace {
 
@@ -25,13 +27,12 @@ bool lockable(const std::string& path) {
 
 struct LockTest : ::testing::Test {
     void SetUp() override {
-        char tmpl[] = "/tmp/tsp-lock-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        top = tmpl;
+        top = tmp_.path();
         paths.state_dir = top + "/state";
         paths.legacy_lock_file = top + "/legacy.lock";
     }
-    void TearDown() override { std::filesystem::remove_all(top); }
+
+    test::TempDir tmp_{"lock"};
 
     std::string top;
     Paths paths;

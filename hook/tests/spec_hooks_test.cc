@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/oci_state.h"
+#include "temp_dir.h"
 
 namespace tsp {
 namespace {
@@ -65,19 +66,14 @@ TEST(SpecHooks, WrongShapesAreErrors) {
 class SpecFile : public ::testing::Test {
 protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/tsp-spec-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
+        dir_ = tmp_.path();
         path_ = dir_ + "/config.json";
-    }
-    void TearDown() override {
-        ::unlink(path_.c_str());
-        ::rmdir(dir_.c_str());
     }
     void write(const std::string& s) {
         std::ofstream(path_) << s;
         ::chmod(path_.c_str(), 0640);
     }
+    test::TempDir tmp_{"spec"};
     std::string dir_, path_;
 };
 
