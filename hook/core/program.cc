@@ -366,6 +366,13 @@ std::optional<tsp_attach_stats> Program::attach_stats(std::uint64_t cgroup_id) c
     return s;
 }
 
+std::optional<std::string> Program::pinned_version() const { return read_pinned_version(paths_); }
+
+ReloadReport Program::reload() {
+    FileLock lock(paths_);
+    return replace_pinned_program(paths_, opts_);
+}
+
 std::string Program::decided_map_pin() const { return paths_.pin_dir() + "/" + kDecidedPin; }
 
 }  // namespace tsp

@@ -6,8 +6,12 @@
 #include <memory>
 
 #include "core/paths.h"
-#include "core/program.h"
+#include "core/program_options.h"
+// The skeleton names the ABI's types: their definitions first.
+// clang-format off
+#include "tcp_splice_abi.h"
 #include "tcp_splice.skel.h"
+// clang-format on
 
 namespace tsp {
 

@@ -169,13 +169,6 @@ ReloadReport replace_pinned_program(const Paths& paths, const ProgramOptions& op
     return r;
 }
 
-std::optional<std::string> Program::pinned_version() const { return read_pinned_version(paths_); }
-
-ReloadReport Program::reload() {
-    FileLock lock(paths_);
-    return replace_pinned_program(paths_, opts_);
-}
-
 bool version_less(const std::string& a, const std::string& b) {
     // Numeric dot-separated fields; a missing field is 0; anything after
     // the digits of a field (a "-rc1") is ignored.

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/paths.h"
-#include "core/program.h"
+#include "core/program_options.h"
 
 namespace tsp {
 
