@@ -19,8 +19,11 @@ if [ -n "${TSP_STAGE:-}" ]; then cp -a "$TSP_STAGE/usr/." /usr/; fi
 for t in runc redis-server redis-benchmark tcp-splice-ctl; do
 	command -v $t >/dev/null || { echo "demo: $t not found (apt-get install runc redis-server redis-tools; make install)" >&2; exit 1; }
 done
-HOOK=$(ls /usr/libexec/tcp-splice/tcp-splice-hook /usr/local/libexec/tcp-splice/tcp-splice-hook 2>/dev/null | head -n 1)
-[ -x "$HOOK" ] || { echo "demo: tcp-splice-hook not installed (make install)" >&2; exit 1; }
+HOOK=
+for h in /usr/libexec/tcp-splice/tcp-splice-hook /usr/local/libexec/tcp-splice/tcp-splice-hook; do
+	[ -x "$h" ] && HOOK=$h && break
+done
+[ -n "$HOOK" ] || { echo "demo: tcp-splice-hook not installed (make install)" >&2; exit 1; }
 [ -d /sys/module/tcp_splice ] || { echo "demo: the tcp_splice module is not loaded (modprobe tcp_splice)" >&2; exit 1; }
 
 cleanup() {
