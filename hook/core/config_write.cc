@@ -75,13 +75,8 @@ std::string parent_dir(const std::string& path) {
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-bool exists(const std::string& path) {
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0;
-}
-
 void make_dirs(const std::string& dir) {
-    if (dir == "/" || dir == "." || exists(dir)) return;
+    if (dir == "/" || dir == "." || path_exists(dir)) return;
     make_dirs(parent_dir(dir));
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
         throw Error(errno_message("cannot create " + dir, errno));
@@ -89,7 +84,7 @@ void make_dirs(const std::string& dir) {
 
 void require_writable(const std::string& path) {
     std::string dir = parent_dir(path);
-    while (!exists(dir) && dir != "/" && dir != ".") dir = parent_dir(dir);
+    while (!path_exists(dir) && dir != "/" && dir != ".") dir = parent_dir(dir);
     if (::access(dir.c_str(), W_OK) != 0)
         throw Error("cannot write " + dir +
                     ": run as root (sudo tcp-splice-ctl runtime ...), or add --dry-run to see "
@@ -101,7 +96,7 @@ void require_writable(const std::string& path) {
 std::string backup_path(const std::string& path) { return path + ".tcp-splice.bak"; }
 
 std::optional<std::string> read_optional(const std::string& path) {
-    if (!exists(path)) return std::nullopt;
+    if (!path_exists(path)) return std::nullopt;
     return read_file(path, kMaxConfig);
 }
 
@@ -167,7 +162,7 @@ Applied apply_change(const FileChange& c, bool dry_run, std::ostream& out) {
     }
     make_dirs(parent_dir(c.path));
     // The oldest original wins: a later configure never overwrites it.
-    if (c.backup && c.before && !exists(backup_path(c.path)))
+    if (c.backup && c.before && !path_exists(backup_path(c.path)))
         write_file_atomic(backup_path(c.path), *c.before, mode, uid, gid);
     write_file_atomic(c.path, *c.after, mode, uid, gid);
     return Applied::kWritten;

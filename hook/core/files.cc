@@ -1,10 +1,12 @@
 #include "core/files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 
 #include "core/error.h"
 #include "core/fd.h"
@@ -58,6 +60,22 @@ void write_file_atomic(const std::string& path, const std::string& data, mode_t 
         ::unlink(tmp.c_str());
         throw;
     }
+}
+
+bool path_exists(const std::string& path) {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::vector<std::string> dir_entries(const std::string& dir) {
+    std::vector<std::string> names;
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d) return names;
+    while (auto* e = ::readdir(d.get())) {
+        const std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+    }
+    return names;
 }
 
 }  // namespace tsp

@@ -1,10 +1,12 @@
-// Bounded reads and atomic whole-file writes.
+// Bounded reads, atomic whole-file writes, and the small filesystem
+// questions the control plane asks.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace tsp {
 
@@ -17,5 +19,11 @@ std::string read_file(const std::string& path, std::size_t limit);
 // the temporary file never stays behind.
 void write_file_atomic(const std::string& path, const std::string& data, mode_t mode,
                        uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
+
+// Whether @path exists (lstat: a dangling symlink counts).
+bool path_exists(const std::string& path);
+
+// The names in @dir but "." and ".."; none when it cannot be read.
+std::vector<std::string> dir_entries(const std::string& dir);
 
 }  // namespace tsp

@@ -1,42 +1,24 @@
 #include "core/lifecycle.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <map>
-#include <memory>
 #include <set>
 
 #include "core/cgroup_tree.h"
 #include "core/container_attach.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "core/lock.h"
 
 namespace tsp {
 namespace {
 
-bool exists(const std::string& path) {
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0;
-}
-
 bool is_dir(const std::string& path) {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// The names in @dir (none when it cannot be read).
-std::vector<std::string> entries(const std::string& dir) {
-    std::vector<std::string> names;
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-    if (!d) return names;
-    while (auto* e = ::readdir(d.get())) {
-        const std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(n);
-    }
-    return names;
 }
 
 // Removes @path (a file, a pin or an empty directory); false with a problem
@@ -115,7 +97,7 @@ GcReport gc(const Paths& paths, const ProgramOptions& opts, bool dry_run) {
         if (mount.empty()) mount = cgroup2_mount(paths.cgroup_root);
         return cgroup_state(mount, id);
     };
-    out.plan = plan_gc(records, atts, exists, state);
+    out.plan = plan_gc(records, atts, path_exists, state);
     if (dry_run) {
         std::set<std::string> going;
         for (const auto& r : out.plan.records) going.insert(r.attachment);
@@ -153,9 +135,9 @@ DisableAllReport disable_all(const Paths& paths, const ProgramOptions& opts) {
     FileLock lock(paths);  // no attach interleaves: nothing is added while we remove
     DisableAllReport out;
     Program prog(paths, opts);
-    const bool was_pinned = exists(paths.pin_dir());
+    const bool was_pinned = path_exists(paths.pin_dir());
     // Links first, records after: a record outlives its link (container_attach.h).
-    for (const auto& name : entries(paths.links_dir())) {
+    for (const auto& name : dir_entries(paths.links_dir())) {
         try {
             if (Program::valid_name(name)) {
                 if (prog.detach(name)) out.attachments.push_back(name);
@@ -173,16 +155,16 @@ DisableAllReport disable_all(const Paths& paths, const ProgramOptions& opts) {
     }
     // What is left (pins of another version, a half-made load) goes too.
     if (is_dir(paths.links_dir())) {
-        for (const auto& name : entries(paths.links_dir()))
+        for (const auto& name : dir_entries(paths.links_dir()))
             remove_entry(paths.links_dir() + "/" + name, out.problems);
     }
-    for (const auto& name : entries(paths.pin_dir()))
+    for (const auto& name : dir_entries(paths.pin_dir()))
         remove_entry(paths.pin_dir() + "/" + name, out.problems);
     if (was_pinned) remove_entry(paths.pin_dir(), out.problems);
-    out.unloaded = was_pinned && !exists(paths.pin_dir());
+    out.unloaded = was_pinned && !path_exists(paths.pin_dir());
 
     const std::string records = ContainerRecords(paths.state_dir).dir();
-    for (const auto& name : entries(records))
+    for (const auto& name : dir_entries(records))
         if (remove_entry(records + "/" + name, out.problems)) out.records.push_back(name);
     if (is_dir(records)) ::rmdir(records.c_str());
 

@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/fd.h"
+#include "core/files.h"
 #include "core/lock.h"
 #include "core/netns.h"
 #include "core/params.h"
@@ -91,7 +92,7 @@ struct Loaded {
 Loaded open_or_load(const Paths& paths, const ProgramOptions& opts) {
     Loaded l;
     const std::string dir = paths.pin_dir();
-    if (exists(dir + "/" + kProgPin)) {
+    if (path_exists(dir + "/" + kProgPin)) {
         // A newer tool takes over an older pinned program first, so that
         // what it attaches runs its own code; when it cannot (an
         // incompatible state layout), it drives the pinned one as is.
@@ -193,7 +194,7 @@ bool Program::valid_name(const std::string& name) {
     return std::regex_match(name, re) && name != "." && name != "..";
 }
 
-bool Program::loaded() const { return exists(paths_.pin_dir() + "/" + kProgPin); }
+bool Program::loaded() const { return path_exists(paths_.pin_dir() + "/" + kProgPin); }
 
 AttachResult Program::attach(const std::string& name, const std::string& cgroup_dir,
                              const Policy& policy) {
@@ -210,7 +211,7 @@ AttachResult Program::attach(const std::string& name, const std::string& cgroup_
         if (l.loaded_now && link_names(paths_).empty()) unpin_program(paths_);
     };
 
-    if (exists(pin)) {
+    if (path_exists(pin)) {
         UniqueFd link = obj_get(pin);
         const std::uint64_t have_id = link_cgroup_id(link.get());
         const auto have = read_policy(l.policy.get(), have_id);
@@ -269,7 +270,7 @@ bool Program::detach(const std::string& name) {
     {
         FileLock lock(paths_);
         const std::string pin = paths_.links_dir() + "/" + name;
-        found = exists(pin);
+        found = path_exists(pin);
         if (found && ::unlink(pin.c_str()) != 0)
             throw Error(errno_message("cannot remove " + pin, errno));
     }
@@ -319,7 +320,7 @@ namespace {
 std::optional<std::vector<unsigned char>> pinned_value(const std::string& pin, const void* key,
                                                        std::size_t min_size, bool per_cpu,
                                                        std::size_t* slot) {
-    if (!exists(pin)) return std::nullopt;
+    if (!path_exists(pin)) return std::nullopt;
     UniqueFd map = obj_get(pin);
     bpf_map_info info;
     std::memset(&info, 0, sizeof(info));

@@ -1,21 +1,15 @@
 #include "core/program_pins.h"
 
 #include <bpf/bpf.h>
-#include <dirent.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <memory>
+#include <utility>
 
 #include "core/error.h"
+#include "core/files.h"
 
 namespace tsp::pins {
-
-bool exists(const std::string& path) {
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0;
-}
 
 UniqueFd obj_get(const std::string& path) {
     UniqueFd fd(bpf_obj_get(path.c_str()));
@@ -25,10 +19,8 @@ UniqueFd obj_get(const std::string& path) {
 
 std::vector<std::string> link_names(const Paths& paths) {
     std::vector<std::string> names;
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(paths.links_dir().c_str()), ::closedir);
-    if (!d) return names;
-    while (auto* e = ::readdir(d.get()))
-        if (e->d_name[0] != '.') names.emplace_back(e->d_name);
+    for (auto& n : dir_entries(paths.links_dir()))
+        if (n[0] != '.') names.push_back(std::move(n));
     return names;
 }
 

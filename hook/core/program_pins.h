@@ -18,7 +18,6 @@ constexpr const char* kDecidedPin = "map_decided";
 constexpr const char* kAcctPin = "map_acct";
 constexpr const char* kMetaPin = "map_meta";
 
-bool exists(const std::string& path);
 // bpf_obj_get(), or Error naming @path.
 UniqueFd obj_get(const std::string& path);
 // The attachment names pinned under links/.

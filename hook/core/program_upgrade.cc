@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "core/lock.h"
 #include "core/program_pins.h"
 #include "core/program_skeleton.h"
@@ -64,8 +65,8 @@ private:
 
 std::optional<std::string> read_pinned_version(const Paths& paths) {
     const std::string dir = paths.pin_dir();
-    if (!exists(dir + "/" + kProgPin)) return std::nullopt;
-    if (!exists(dir + "/" + kMetaPin)) return std::string();
+    if (!path_exists(dir + "/" + kProgPin)) return std::nullopt;
+    if (!path_exists(dir + "/" + kMetaPin)) return std::string();
     UniqueFd map = obj_get(dir + "/" + kMetaPin);
     tsp_prog_meta meta;
     std::memset(&meta, 0, sizeof(meta));
@@ -125,7 +126,7 @@ ReloadReport replace_pinned_program(const Paths& paths, const ProgramOptions& op
         keep.push_back(std::move(fd));
     }
     bool stats_kept = false;
-    if (exists(dir + "/" + kStatsPin)) {
+    if (path_exists(dir + "/" + kStatsPin)) {
         UniqueFd fd = obj_get(dir + "/" + kStatsPin);
         if (same_shape(fd.get(), skel->maps.bss) &&
             bpf_map__reuse_fd(skel->maps.bss, fd.get()) == 0) {
