@@ -5,17 +5,35 @@
 # pinned with -T 0,1 (loopback, two netns on a bridge, and through a
 # ClusterIP DNAT between routed pods); the whole matrix is repeated TSP_BENCH_REPS times
 # (default 5) so the report can take medians.
+# Two peers beside them, in the same boot: "sockmap" (plain TCP with the
+# sk_msg redirect of tsp-sockmap on the bench cgroup, as service meshes
+# short-cut local sockets) and "unix" (an AF_UNIX stream socket, tsp-pingpong,
+# pinned as netperf: the floor of a local byte stream). Unix is recorded on
+# path loopback only (a unix socket does not cross a netns; report.py sets
+# netns rows beside the loopback value of the same size and repetition).
+# And pingpong_unpinned: tsp-pingpong's plain ping-pong with the server on
+# CPU 1 and the client left to the scheduler (the 1 KB anomaly case).
+# TSP_BENCH_CELLS (comma list, default all) runs a subset:
+#   rr,stream,redis,clusterip,conn,pingpong
 # Writes one JSON record per cell and repetition to $TSP_OUT/bench.jsonl.
 set -u
 OUT=$TSP_OUT/bench.jsonl
 : >"$OUT"
-CG=/sys/fs/cgroup/tsp-bench
+# TSP_BENCH_CGROUP: another cgroup-v2 directory, for a dry run outside the
+# guest (whose cgroup2 is at /sys/fs/cgroup).
+CG=${TSP_BENCH_CGROUP:-/sys/fs/cgroup/tsp-bench}
 mkdir -p $CG
 SECS=${TSP_BENCH_SECS:-5}
 REPS=${TSP_BENCH_REPS:-5}
 REP=0
 DATA_PORT=12866
 REDIS_PORT=6379
+PP_PORT=12867 # tsp-pingpong over TCP
+PP_SOCK=/run/tsp-bench-pingpong.sock
+PORTS=$DATA_PORT,$REDIS_PORT,$PP_PORT # spliced / redirected
+CELLS=,${TSP_BENCH_CELLS:-rr,stream,redis,clusterip,conn,pingpong},
+# want CELL: whether TSP_BENCH_CELLS includes it.
+want() { [[ "$CELLS" == *",$1,"* ]]; }
 
 source "$TSP_LIB/netns.sh"
 bridge_netns tsp-bbr 10.80.0 tsp-ba tsp-bb
@@ -85,6 +103,26 @@ conn_cell() { # MODE WAITING
 	record conn_setup "$waiting" loopback "$mode" "$line" conn/s "$(cpu_busy "$before" "$after")"
 }
 
+# tsp-pingpong: the unix peer of TCP_RR and TCP_STREAM (client on CPU 0,
+# server on CPU 1, as netperf -T 0,1), and pingpong_unpinned (the client not
+# pinned) over unix or TCP.
+pingpong_cell() { # MODE PATH TEST SIZE
+	local mode=$1 path=$2 test=$3 size=$4 ns=loopback line before after
+	local target=(--tcp "127.0.0.1:$PP_PORT") pin=(--cpu 0) kind=rr field=ops_per_s unit=Trans/s
+	[ "$path" = netns ] && ns=tsp-ba target=(--tcp "10.80.0.2:$PP_PORT")
+	[ "$mode" = unix ] && target=(--unix "$PP_SOCK")
+	[ "$test" = pingpong_unpinned ] && pin=()
+	[ "$test" = TCP_STREAM ] && kind=stream field=mbit_per_s unit=10^6bits/s
+	before=$(cpu_sample | paste -sd' ')
+	line=$(in_cg $ns tsp-pingpong client "${target[@]}" --mode $kind --size "$size" \
+		--secs "$SECS" "${pin[@]}" 2>&1 | tail -n 1)
+	after=$(cpu_sample | paste -sd' ')
+	local value
+	value=$(sed -n "s/^tsp-pingpong: .* $field=\([0-9.]*\).*/\1/p" <<<"$line")
+	[[ "$value" =~ ^[0-9.]+$ ]] || { echo "tsp-pingpong failed: $line"; value=0 unit=error; }
+	record "$test" "$size" "$path" "$mode" "$value" "$unit" "$(cpu_busy "$before" "$after")"
+}
+
 redis_cell() { # MODE CONC [PATH]
 	local mode=$1 conc=$2 path=${3:-netns} line before after n=$((SECS * 4000))
 	local ns=tsp-ba host=10.80.0.2
@@ -109,60 +147,113 @@ in_cg tsp-bb redis-server --port $REDIS_PORT --bind 10.80.0.2 --protected-mode n
 in_cg tsp-bcb netserver -L 10.244.9.3 -p 12865 >/dev/null 2>&1
 in_cg tsp-bcb redis-server --port $REDIS_PORT --bind 10.244.9.3 --protected-mode no --save '' \
 	--appendonly no --daemonize yes >/dev/null
+# tsp-pingpong's servers (unix, loopback TCP, netns TCP), on CPU 1 as
+# netserver's side of -T 0,1; left running at the end, as netserver is.
+in_cg loopback tsp-pingpong server --unix $PP_SOCK --cpu 1 >/dev/null &
+in_cg loopback tsp-pingpong server --tcp 127.0.0.1:$PP_PORT --cpu 1 >/dev/null &
+in_cg tsp-bb tsp-pingpong server --tcp 10.80.0.2:$PP_PORT --cpu 1 >/dev/null &
 sleep 1
+[ -S $PP_SOCK ] || echo "tsp-pingpong: no server at $PP_SOCK"
+
+# The sockmap peer: tsp-sockmap in the background while its mode lasts.
+SOCKMAP_PID=
+SOCKMAP_LOG=$TSP_OUT/tsp-sockmap.log
+stop_sockmap() {
+	[ -n "$SOCKMAP_PID" ] || return 0
+	kill "$SOCKMAP_PID" 2>/dev/null
+	wait "$SOCKMAP_PID"
+	SOCKMAP_PID=
+	tail -n 1 "$SOCKMAP_LOG" # its counters: redirected, passed
+}
+start_sockmap() {
+	tsp-sockmap --cgroup $CG --ports $PORTS >"$SOCKMAP_LOG" 2>&1 &
+	SOCKMAP_PID=$!
+	for _ in $(seq 50); do
+		grep -q '^tsp-sockmap: attached' "$SOCKMAP_LOG" && return 0
+		kill -0 $SOCKMAP_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "tsp-sockmap did not attach: $(cat "$SOCKMAP_LOG")"
+	stop_sockmap
+	return 1
+}
 
 # Modes alternate per cell, so drift over the run (TCG is noisy) hits all
-# three alike.
+# of them alike. Non-zero when the mode could not be set: the cell is skipped
+# (a missing value, not a mislabelled one).
 set_mode() {
+	stop_sockmap >/dev/null
 	tcp-splice-ctl disable >/dev/null 2>&1
 	sysctl -qw net.core.busy_read=0
 	case $1 in
-	splice) tcp-splice-ctl enable --cgroup $CG --ports $DATA_PORT,$REDIS_PORT >/dev/null ;;
-	splice+busy)
-		tcp-splice-ctl enable --cgroup $CG --ports $DATA_PORT,$REDIS_PORT --busy-poll-us 50 \
-			>/dev/null
-		;;
+	splice) tcp-splice-ctl enable --cgroup $CG --ports $PORTS >/dev/null ;;
+	splice+busy) tcp-splice-ctl enable --cgroup $CG --ports $PORTS --busy-poll-us 50 >/dev/null ;;
+	sockmap) start_sockmap ;;
 	esac
 }
+# cell MODE CMD...: set the mode, then run the cell's command.
+cell() {
+	set_mode "$1" || { echo "skipped: mode $1 not set for: ${*:2}"; return 0; }
+	"${@:2}"
+}
 MODES="baseline splice splice+busy"
+PEERS="baseline splice splice+busy sockmap"
 for REP in $(seq "$REPS"); do
-for size in 1 64 1024 16384 65536; do
-	for path in loopback netns; do
-		host=127.0.0.1
-		[ $path = netns ] && host=10.80.0.2
-		for mode in $MODES; do
-			set_mode $mode
-			netperf_cell $mode $path $host TCP_RR $size
+if want rr; then
+	for size in 1 64 1024 16384 65536; do
+		for mode in $PEERS unix; do
+			if [ $mode = unix ]; then
+				cell unix pingpong_cell unix loopback TCP_RR $size
+			else
+				cell $mode netperf_cell $mode loopback 127.0.0.1 TCP_RR $size
+			fi
+		done
+		for mode in $PEERS; do
+			cell $mode netperf_cell $mode netns 10.80.0.2 TCP_RR $size
 		done
 	done
-done
-for size in 1024 4096 16384; do
-	for mode in $MODES; do
-		set_mode $mode
-		netperf_cell $mode netns 10.80.0.2 TCP_STREAM $size
+fi
+if want stream; then
+	for size in 1024 4096 16384; do
+		for mode in $PEERS; do
+			cell $mode netperf_cell $mode netns 10.80.0.2 TCP_STREAM $size
+		done
+		cell unix pingpong_cell unix loopback TCP_STREAM $size
 	done
-done
-for conc in 1 50; do
-	for mode in $MODES; do
-		set_mode $mode
-		redis_cell $mode $conc
+fi
+if want redis; then
+	for conc in 1 50; do
+		for mode in $PEERS; do
+			cell $mode redis_cell $mode $conc
+		done
 	done
-done
+fi
 # Through a ClusterIP DNAT: the rules translate, the pair does not care.
-for mode in $MODES; do
-	set_mode $mode
-	netperf_cell $mode clusterip 10.96.0.20 TCP_RR 1
-done
-for mode in $MODES; do
-	set_mode $mode
-	redis_cell $mode 1 clusterip
-done
-for waiting in 0 100000; do
-	for mode in baseline splice; do
-		set_mode $mode
-		conn_cell $mode $waiting
+if want clusterip; then
+	for mode in $MODES; do
+		cell $mode netperf_cell $mode clusterip 10.96.0.20 TCP_RR 1
 	done
-done
+	for mode in $MODES; do
+		cell $mode redis_cell $mode 1 clusterip
+	done
+fi
+if want conn; then
+	for waiting in 0 100000; do
+		for mode in baseline splice; do
+			cell $mode conn_cell $mode $waiting
+		done
+	done
+fi
+if want pingpong; then
+	for size in 1 1024; do
+		for mode in baseline splice unix; do
+			cell $mode pingpong_cell $mode loopback pingpong_unpinned $size
+		done
+		for mode in baseline splice; do
+			cell $mode pingpong_cell $mode netns pingpong_unpinned $size
+		done
+	done
+fi
 done
 cat /proc/net/tcp_splice
 set_mode baseline

@@ -5,7 +5,14 @@ repetitions of each mode's value, and each splice mode as the median of its
 per-repetition ratios over that repetition's baseline (with their range).
 Guest CPU use and context switches per operation are medians too. With
 matplotlib (Debian: python3-matplotlib), also OUTDIR/latest.svg: those
-ratios per cell, the modes side by side, the ranges as error bars."""
+ratios per cell, the modes side by side, the ranges as error bars.
+
+The peers get a second table: "sockmap" (plain TCP with an sk_msg redirect,
+as a ratio over baseline like the splice modes) and "unix" (an AF_UNIX
+stream socket), with each splice mode's ratio over unix ("vs unix"). Unix is
+recorded on path loopback only: a netns row is set beside the loopback unix
+value of the same test, size and repetition, marked "(lo)". Rows with only a
+unix value have no row of their own; their value is in that column."""
 import json
 import statistics
 import sys
@@ -16,7 +23,8 @@ recs = [json.loads(l) for l in open(src) if l.strip()]
 json.dump(recs, open(f"{outdir}/latest.json", "w"), indent=1)
 
 MODES = ["baseline", "splice", "splice+busy"]
-ORDER = {"TCP_RR": 0, "TCP_STREAM": 1, "redis_get": 2, "conn_setup": 3}
+PEERS = ["sockmap", "unix"]
+ORDER = {"TCP_RR": 0, "TCP_STREAM": 1, "pingpong_unpinned": 2, "redis_get": 3, "conn_setup": 4}
 
 
 def ops_per_s(r):
@@ -32,53 +40,129 @@ def ctxt_per_op(r):
 
 
 rows = {}
+unix = {}  # (test, size) -> {path: {rep: record}}
 for r in recs:
     key = (r["test"], r["path"], r["size"])
     rows.setdefault(key, {}).setdefault(r["mode"], {})[r.get("rep", 1)] = r
+    if r["mode"] == "unix":
+        unix.setdefault((r["test"], r["size"]), {}).setdefault(r["path"], {})[r.get("rep", 1)] = r
+# A row needs a TCP value: unix-only rows show up in the unix column only.
+rows = {k: v for k, v in rows.items() if set(v) - {"unix"}}
+
+
+def unix_runs(key):
+    """The unix records for a row: its own path's, else, for a netns row,
+    loopback's (a unix socket is the same whatever the netns). Second:
+    whether borrowed."""
+    paths = unix.get((key[0], key[2]), {})
+    if key[1] in paths:
+        return paths[key[1]], False
+    if key[1] == "netns" and "loopback" in paths:
+        return paths["loopback"], True
+    return {}, False
+
+
+def summary(runs):
+    """The median value (cpu, cs/op) of one mode's records."""
+    med = statistics.median(r["value"] for r in runs.values())
+    cpu = statistics.median(r["cpu_pct"] for r in runs.values())
+    cs = statistics.median(ctxt_per_op(r) for r in runs.values())
+    return f"{med:,.0f} ({cpu:.0f}%, {cs:.1f})"
+
+
+def ratios(runs, over):
+    """Per-repetition ratios of @runs over @over (the same repetition's)."""
+    return [runs[i]["value"] / over[i]["value"] for i in runs if i in over and over[i]["value"]]
+
+
+def ratio_text(rs):
+    if not rs:
+        return "-"
+    return f"{statistics.median(rs):.2f}x [{min(rs):.2f}-{max(rs):.2f}]"
+
+
+def unit_of(cells):
+    """The cell's unit; a failed run's "error" only when all failed."""
+    units = [r["unit"] for runs in cells.values() for r in runs.values()]
+    return next((u for u in units if u != "error"), units[0])
 
 reps = sorted({r.get("rep", 1) for r in recs})
 lines = [
     f"# tcp-splice benchmarks ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
     "",
     f"One guest boot (QEMU TCG, 2 vCPUs), {len(reps)} repetition(s) of the whole matrix, the",
-    "three modes measured one after the other in every cell; netperf pinned `-T 0,1`.",
+    "modes (and the peers, below) measured one after the other in every cell; netperf pinned",
+    "`-T 0,1`.",
     "Absolute numbers are TCG numbers: read the ratios. Values are medians over the",
     "repetitions; a ratio is the median of the per-repetition ratios over that repetition's",
     "baseline, with their range. cpu: the guest's busy share; cs/op: context switches per",
     "transaction, send or request. Size: bytes per request/response or per send; for",
     "redis, clients; for conn_setup, ends already waiting in the registry (connect, accept,",
-    "1 B each way and close of 2000 fresh connections meanwhile).",
+    "1 B each way and close of 2000 fresh connections meanwhile). pingpong_unpinned:",
+    "tsp-pingpong's ping-pong (write, read the echo) with the server on CPU 1 and the",
+    "client not pinned.",
     "",
     "| test | path | size | unit | baseline (cpu, cs/op) | splice (cpu, cs/op) | ratio [range] "
     "| splice+busy (cpu, cs/op) | ratio [range] |",
     "|---|---|---|---|---|---|---|---|---|",
 ]
 plotted = {}
-for key in sorted(rows, key=lambda k: (ORDER.get(k[0], 9), k[1], k[2])):
+def order(k):
+    return (ORDER.get(k[0], 9), k[1], k[2])
+
+
+keys = sorted(rows, key=order)
+for key in keys:
     cells = rows[key]
     base = cells.get("baseline", {})
-    unit = next(iter(next(iter(cells.values())).values()))["unit"]
-    out = [key[0], key[1], str(key[2]), unit]
+    out = [key[0], key[1], str(key[2]), unit_of(cells)]
     for m in MODES:
         runs = cells.get(m)
         if not runs:
             out += ["-"] if m == "baseline" else ["-", "-"]
             continue
-        med = statistics.median(r["value"] for r in runs.values())
-        cpu = statistics.median(r["cpu_pct"] for r in runs.values())
-        cs = statistics.median(ctxt_per_op(r) for r in runs.values())
-        out.append(f"{med:,.0f} ({cpu:.0f}%, {cs:.1f})")
+        out.append(summary(runs))
         if m == "baseline":
             continue
-        ratios = [runs[i]["value"] / base[i]["value"] for i in runs
-                  if i in base and base[i]["value"]]
-        if ratios:
-            plotted.setdefault(key, {})[m] = ratios
-            out.append(f"{statistics.median(ratios):.2f}x "
-                       f"[{min(ratios):.2f}-{max(ratios):.2f}]")
-        else:
-            out.append("-")
+        rs = ratios(runs, base)
+        if rs:
+            plotted.setdefault(key, {})[m] = rs
+        out.append(ratio_text(rs))
     lines.append("| " + " | ".join(out) + " |")
+
+# The peers: the rows that have a sockmap or unix value.
+peer_keys = [k for k in keys if "sockmap" in rows[k] or unix_runs(k)[0]]
+if peer_keys:
+    lines += [
+        "",
+        "## Peers",
+        "",
+        "sockmap: plain TCP with tsp-sockmap's sk_msg redirect (bpf/sockmap_peer.bpf.c, what",
+        "service meshes use between local sockets), its ratio over baseline as above. unix: an",
+        "AF_UNIX stream socket (tsp-pingpong, pinned as netperf), the floor of a local byte",
+        "stream; a netns row's unix value is loopback's, marked (lo). vs unix: each splice mode's",
+        "median of per-repetition ratios over unix, with their range.",
+        "",
+        "| test | path | size | unit | sockmap (cpu, cs/op) | ratio [range] | unix (cpu, cs/op) "
+        "| splice vs unix | splice+busy vs unix |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key in peer_keys:
+        cells = rows[key]
+        out = [key[0], key[1], str(key[2]), unit_of(cells)]
+        sm = cells.get("sockmap")
+        if sm:
+            rs = ratios(sm, cells.get("baseline", {}))
+            if rs:
+                plotted.setdefault(key, {})["sockmap"] = rs
+            out += [summary(sm), ratio_text(rs)]
+        else:
+            out += ["-", "-"]
+        ux, borrowed = unix_runs(key)
+        out.append(summary(ux) + (" (lo)" if borrowed else "") if ux else "-")
+        for m in ("splice", "splice+busy"):
+            out.append(ratio_text(ratios(cells[m], ux)) if ux and m in cells else "-")
+        lines.append("| " + " | ".join(out) + " |")
 open(f"{outdir}/latest.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 
@@ -90,17 +174,23 @@ def plot(path):
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    cells = list(plotted)
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(cells) + 1.6))
-    height = 0.38
-    for j, (m, color) in enumerate([("splice", "#1f77b4"), ("splice+busy", "#ff7f0e")]):
+    cells = sorted(plotted, key=order)
+    # Only the modes some cell has: the bars of a group share 0.76 of a row.
+    colors = {"splice": "#1f77b4", "splice+busy": "#ff7f0e", "sockmap": "#2ca02c"}
+    modes = [m for m in colors if any(m in plotted[k] for k in cells)]
+    if not modes:
+        return
+    fig, ax = plt.subplots(figsize=(9, 0.21 * len(modes) * len(cells) + 1.6))
+    height = 0.76 / len(modes)
+    for j, m in enumerate(modes):
+        color = colors[m]
         ys, med, lo, hi = [], [], [], []
         for i, key in enumerate(cells):
             r = plotted[key].get(m)
             if not r:
                 continue
             mid = statistics.median(r)
-            ys.append(i + (j - 0.5) * height)
+            ys.append(i + (j - (len(modes) - 1) / 2) * height)
             med.append(mid)
             lo.append(mid - min(r))
             hi.append(max(r) - mid)
@@ -118,7 +208,8 @@ def plot(path):
     ax.invert_yaxis()
     ax.set_xlabel("throughput relative to plain TCP (median of per-repetition ratios, "
                   "bars: range)")
-    ax.set_title(f"tcp-splice vs TCP, one guest boot, {len(reps)} repetitions")
+    ax.set_title(f"tcp-splice (and the sockmap peer) vs TCP, one guest boot, "
+                 f"{len(reps)} repetitions")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, format="svg", metadata={"Date": None})
