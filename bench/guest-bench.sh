@@ -72,8 +72,8 @@ cpu_busy() { # BEFORE AFTER
 
 record() { # TEST SIZE PATH MODE VALUE UNIT "CPU CTXT"
 	local cpu=${7% *} ctxt=${7#* }
-	printf '{"test":"%s","size":%s,"path":"%s","mode":"%s","value":%s,"unit":"%s","cpu_pct":%s,"ctxt_per_s":%s,"rep":%s}\n' \
-		"$1" "$2" "$3" "$4" "$5" "$6" "$cpu" "$ctxt" "$REP" >>"$OUT"
+	printf '{"test":"%s","size":%s,"path":"%s","mode":"%s","value":%s,"unit":"%s","cpu_pct":%s,"ctxt_per_s":%s,"rep":%s,"ncpu":%s}\n' \
+		"$1" "$2" "$3" "$4" "$5" "$6" "$cpu" "$ctxt" "$REP" "$(nproc)" >>"$OUT"
 	echo "$*"
 }
 

@@ -62,12 +62,19 @@ def unix_runs(key):
     return {}, False
 
 
+def cpu_per_op(r):
+    """Guest CPU time per operation in microseconds (all its CPUs)."""
+    ops = ops_per_s(r)
+    return r["cpu_pct"] / 100 * r.get("ncpu", 2) * 1e6 / ops if ops else 0
+
+
 def summary(runs):
-    """The median value (cpu, cs/op) of one mode's records."""
+    """The median value (cpu, cpu per op, cs/op) of one mode's records."""
     med = statistics.median(r["value"] for r in runs.values())
     cpu = statistics.median(r["cpu_pct"] for r in runs.values())
+    us = statistics.median(cpu_per_op(r) for r in runs.values())
     cs = statistics.median(ctxt_per_op(r) for r in runs.values())
-    return f"{med:,.0f} ({cpu:.0f}%, {cs:.1f})"
+    return f"{med:,.0f} ({cpu:.0f}%, {us:,.1f} µs, {cs:.1f})"
 
 
 def ratios(runs, over):
@@ -95,15 +102,15 @@ lines = [
     "`-T 0,1`.",
     "Absolute numbers are TCG numbers: read the ratios. Values are medians over the",
     "repetitions; a ratio is the median of the per-repetition ratios over that repetition's",
-    "baseline, with their range. cpu: the guest's busy share; cs/op: context switches per",
-    "transaction, send or request. Size: bytes per request/response or per send; for",
+    "baseline, with their range. cpu: the guest's busy share; cpu/op: guest CPU time per",
+    "operation (both vCPUs); cs/op: context switches per transaction, send or request. Size: bytes per request/response or per send; for",
     "redis, clients; for conn_setup, ends already waiting in the registry (connect, accept,",
     "1 B each way and close of 2000 fresh connections meanwhile). pingpong_unpinned:",
     "tsp-pingpong's ping-pong (write, read the echo) with the server on CPU 1 and the",
     "client not pinned.",
     "",
-    "| test | path | size | unit | baseline (cpu, cs/op) | splice (cpu, cs/op) | ratio [range] "
-    "| splice+busy (cpu, cs/op) | ratio [range] |",
+    "| test | path | size | unit | baseline (cpu, cpu/op, cs/op) | splice (cpu, cpu/op, cs/op) | ratio [range] "
+    "| splice+busy (cpu, cpu/op, cs/op) | ratio [range] |",
     "|---|---|---|---|---|---|---|---|---|",
 ]
 plotted = {}
@@ -143,7 +150,7 @@ if peer_keys:
         "stream; a netns row's unix value is loopback's, marked (lo). vs unix: each splice mode's",
         "median of per-repetition ratios over unix, with their range.",
         "",
-        "| test | path | size | unit | sockmap (cpu, cs/op) | ratio [range] | unix (cpu, cs/op) "
+        "| test | path | size | unit | sockmap (cpu, cpu/op, cs/op) | ratio [range] | unix (cpu, cpu/op, cs/op) "
         "| splice vs unix | splice+busy vs unix |",
         "|---|---|---|---|---|---|---|---|---|",
     ]

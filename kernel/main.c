@@ -36,9 +36,12 @@ static int __init tsp_init(void)
 	err = tsp_ringmem_init();
 	if (err)
 		goto out_registry;
-	err = tsp_stats_init();
+	err = tsp_napi_init();
 	if (err)
 		goto out_ringmem;
+	err = tsp_stats_init();
+	if (err)
+		goto out_napi;
 	err = tsp_kfunc_register();
 	if (err) {
 		pr_err("registering bpf_tcp_splice_pair failed: %d\n", err);
@@ -49,6 +52,8 @@ static int __init tsp_init(void)
 
 out_stats:
 	tsp_stats_exit();
+out_napi:
+	tsp_napi_exit();
 out_ringmem:
 	tsp_ringmem_exit();
 out_registry:
@@ -66,6 +71,7 @@ static void __exit tsp_exit(void)
 	tsp_stats_exit();
 	synchronize_rcu();
 	rcu_barrier();
+	tsp_napi_exit();
 	tsp_ringmem_exit();
 	tsp_registry_exit();
 	pr_info("unloaded\n");

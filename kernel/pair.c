@@ -4,10 +4,22 @@
  *
  * A pair holds one reference per end; each end drops its own when TCP
  * destroys its socket (tsp_sock_release()), and the rings go with the
- * last. @lock guards the end pointers, which the other end uses to wake
- * a reader or a writer.
+ * last. The other end reads the end pointers under RCU to wake a reader or
+ * a writer (see struct tsp_pair).
+ *
+ * The NAPI context here is for epoll's busy polling. epoll_wait() busy-polls
+ * (net.core.busy_poll, or EPIOCSPARAMS per epoll instance) only on the NAPI
+ * ID of a socket that woke it, and only while that ID names a registered
+ * NAPI. Loopback and veth have none, and a ring has no device to poll. Ours
+ * polls nothing: busy polling on it spins until a ring write makes an
+ * epoll event ready, which is what a one-client request/response server
+ * (redis) needs. Writers give their reader's socket this ID; TCP writes it
+ * over with its own when a segment arrives, as it would. (It lives in this
+ * unit: in a unit of its own, <linux/netdevice.h> keeps pahole from
+ * deduplicating the module BTF against vmlinux.)
  */
 #include <linux/cgroup.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -61,7 +73,6 @@ struct tsp_pair *tsp_pair_new(struct tsp_sock *a, struct tsp_sock *b)
 	if (!p)
 		return NULL;
 	refcount_set(&p->ref, 2);
-	spin_lock_init(&p->lock);
 	p->sk[0] = a->sk;
 	p->sk[1] = b->sk;
 	p->ring_bytes = tsp_ring_bytes();
@@ -101,18 +112,91 @@ void tsp_pair_put(struct tsp_pair *p)
 	kfree_rcu(p, rcu);
 }
 
-/* Wake end @side: a reader (data arrived) or a writer (@space freed). */
+static struct net_device *tsp_napi_dev;
+static struct napi_struct tsp_napi;
+
+/* Nothing to receive: complete at once (the busy loop keeps calling). */
+static int tsp_napi_poll(struct napi_struct *napi, int budget)
+{
+	napi_complete_done(napi, 0);
+	return 0;
+}
+
+/* The ID, or 0 when there is none (no busy polling in this kernel). */
+static unsigned int tsp_napi_id(void)
+{
+	return tsp_napi_dev ? READ_ONCE(tsp_napi.napi_id) : 0;
+}
+
+int tsp_napi_init(void)
+{
+	if (!IS_ENABLED(CONFIG_NET_RX_BUSY_POLL))
+		return 0;
+	tsp_napi_dev = alloc_netdev_dummy(0);
+	if (!tsp_napi_dev)
+		return -ENOMEM;
+	netif_napi_add(tsp_napi_dev, &tsp_napi, tsp_napi_poll);
+	napi_enable(&tsp_napi);
+	return 0;
+}
+
+/* After every socket that carried the ID is gone. */
+void tsp_napi_exit(void)
+{
+	if (!tsp_napi_dev)
+		return;
+	napi_disable(&tsp_napi);
+	netif_napi_del(&tsp_napi);
+	free_netdev(tsp_napi_dev);
+	tsp_napi_dev = NULL;
+}
+
+/* The ID an epoll woken by @sk busy-polls on. */
+static void tsp_mark_napi_id(struct sock *sk)
+{
+#ifdef CONFIG_NET_RX_BUSY_POLL
+	unsigned int id = tsp_napi_id();
+
+	if (id && READ_ONCE(sk->sk_napi_id) != id)
+		WRITE_ONCE(sk->sk_napi_id, id);
+#endif
+}
+
+/*
+ * TCP calls sk_data_ready() with the socket's spinlock held, and an
+ * in-kernel reader (strparser: KCM), which sets sk_user_data, relies on it
+ * to order its reads against a lock_sock() holder's; the default callback
+ * does not need it.
+ */
+static void tsp_data_ready(struct sock *sk)
+{
+	if (likely(!rcu_access_pointer(sk->sk_user_data))) {
+		sk->sk_data_ready(sk);
+		return;
+	}
+	local_bh_disable();
+	bh_lock_sock(sk);
+	sk->sk_data_ready(sk);
+	bh_unlock_sock(sk);
+	local_bh_enable();
+}
+
+/*
+ * Wake end @side: a reader (data arrived) or a writer (@space freed). No
+ * lock: once per write, and TCP's callbacks skip the wake-up when nobody
+ * waits.
+ */
 void tsp_pair_wake(struct tsp_pair *p, int side, bool space)
 {
 	struct sock *sk;
 
-	spin_lock_bh(&p->lock);
-	sk = p->sk[side];
-	if (sk) {
-		if (space)
-			sk->sk_write_space(sk);
-		else
-			sk->sk_data_ready(sk);
+	rcu_read_lock();
+	sk = READ_ONCE(p->sk[side]);
+	if (sk && space) {
+		sk->sk_write_space(sk);
+	} else if (sk) {
+		tsp_mark_napi_id(sk);
+		tsp_data_ready(sk);
 	}
-	spin_unlock_bh(&p->lock);
+	rcu_read_unlock();
 }

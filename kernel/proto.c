@@ -127,11 +127,15 @@ struct tsp_sock *tsp_install(struct sock *sk)
 		return NULL;
 	}
 	spin_lock_init(&ts->lock);
+	mutex_init(&ts->tx_mutex);
+	mutex_init(&ts->rx_mutex);
 	ts->sk = sk;
 	ts->base = sk->sk_prot;
 	rcu_assign_pointer(icsk->icsk_ulp_data, ts);
 	icsk->icsk_ulp_ops = &tsp_ulp_ops;
 	WRITE_ONCE(sk->sk_prot, prot);
+	/* The peer wakes us through a pointer read under RCU (tsp_pair_wake). */
+	sock_set_flag(sk, SOCK_RCU_FREE);
 	tsp_ops_update(sk);
 	tsp_gauge_add(TSP_GA_SOCKS_LIVE, 1);
 	return ts;
@@ -151,9 +155,8 @@ static void tsp_sock_release(struct sock *sk)
 	struct tsp_pair *p = tsp_withdraw(ts);
 
 	if (p) {
-		spin_lock_bh(&p->lock);
-		p->sk[ts->side] = NULL;
-		spin_unlock_bh(&p->lock);
+		/* Freed after a grace period (SOCK_RCU_FREE): wakers may hold it. */
+		WRITE_ONCE(p->sk[ts->side], NULL);
 		tsp_leave(ts, p);
 		tsp_pair_put(p);
 	}
@@ -264,7 +267,9 @@ static const struct proto_ops *tsp_base_ops(const struct sock *sk)
  */
 static bool tsp_ring_capable(const struct sock *sk)
 {
-	return tsp_installed(sk) && !READ_ONCE(tsp_sk(sk)->detached);
+	struct tsp_sock *ts = tsp_sk_or_null(sk);
+
+	return tsp_installed(sk) && ts && !READ_ONCE(ts->detached);
 }
 
 static ssize_t tsp_ops_splice_read(struct socket *sock, loff_t *ppos,
@@ -291,7 +296,10 @@ static int tsp_ops_read_sock(struct sock *sk, read_descriptor_t *desc,
  */
 static int tsp_ops_read_skb(struct sock *sk, skb_read_actor_t recv_actor)
 {
-	if (tsp_ring_capable(sk) && tsp_pair_of(tsp_sk(sk)))
+	struct tsp_sock *ts = tsp_sk_or_null(sk);
+
+	if (tsp_installed(sk) && ts && !READ_ONCE(ts->detached) &&
+	    tsp_pair_of(ts))
 		return -EOPNOTSUPP;
 	return tsp_base_ops(sk)->read_skb(sk, recv_actor);
 }

@@ -10,8 +10,16 @@
  * TCP serves it directly, at TCP's cost.
  *
  * MSG_PEEK honours SO_PEEK_OFF across both parts; MSG_TRUNC discards.
+ *
+ * A plain read of a ring that carries the rest of the stream takes the
+ * fast path (tsp_recv_fast()): no socket lock, readers serialised by the
+ * rx mutex, which they drop to sleep. An error, EOF or a disconnect, and
+ * every other kind of read, take the locked path, which answers exactly.
  */
 #include <asm/ioctls.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/stat.h>
 #include <linux/sizes.h>
 #include <linux/skbuff.h>
 #include <linux/splice.h>
@@ -172,6 +180,13 @@ static int tsp_recv_tcp(struct sock *sk, struct tsp_sock *ts,
 	return n;
 }
 
+/* @n ring bytes were consumed: count them, and tell a waiting sender. */
+static void tsp_rx_consumed(struct tsp_sock *ts, u32 n)
+{
+	tsp_event_add(TSP_EV_BYTES_RING, n);
+	tsp_space_freed(tsp_pair_of(ts), !ts->side);
+}
+
 /* Ring bytes at @off past the startup ones; consumed unless peeking. */
 static int tsp_recv_ring(struct sock *sk, struct tsp_sock *ts,
 			 struct tsp_ring *rx, struct msghdr *msg, u32 off,
@@ -179,18 +194,222 @@ static int tsp_recv_ring(struct sock *sk, struct tsp_sock *ts,
 {
 	unsigned int how = ((flags & MSG_PEEK) ? TSP_RD_PEEK : 0) |
 			   ((flags & MSG_TRUNC) ? TSP_RD_DISCARD : 0);
-	int n = tsp_ring_read(rx, &msg->msg_iter, off, len, how);
+	int n;
 
-	if (n <= 0)
-		return n;
-	if (flags & MSG_PEEK) {
+	mutex_lock(&ts->rx_mutex);
+	n = tsp_ring_read(rx, &msg->msg_iter, off, len, how);
+	if (n > 0 && (flags & MSG_PEEK)) {
 		sk_peek_offset_fwd(sk, n);
-		return n;
+	} else if (n > 0) {
+		sk_peek_offset_bwd(sk, n);
+		tsp_rx_consumed(ts, n);
 	}
-	sk_peek_offset_bwd(sk, n);
-	tsp_event_add(TSP_EV_BYTES_RING, n);
-	tsp_space_freed(tsp_pair_of(ts), !ts->side);
+	mutex_unlock(&ts->rx_mutex);
 	return n;
+}
+
+/*
+ * Can the fast path serve this read? A plain read (no peek, no MSG_TRUNC,
+ * no SO_PEEK_OFF to move) once no startup byte is owed over TCP.
+ */
+static bool tsp_rx_fast_ok(const struct sock *sk, const struct tsp_ring *rx,
+			   int flags)
+{
+	return rx && !(flags & (MSG_PEEK | MSG_TRUNC)) &&
+	       READ_ONCE(sk->sk_peek_off) < 0 && !tsp_tcp_owed(sk, rx);
+}
+
+/*
+ * Something for the locked path: an error, EOF, a close, a disconnect. TCP
+ * queues nothing but a FIN behind the ring, and advances rcv_nxt over it
+ * before it sets RCV_SHUTDOWN: the socket lock orders the two.
+ */
+static bool tsp_rx_event(const struct sock *sk, const struct tsp_sock *ts)
+{
+	return READ_ONCE(sk->sk_err) || tsp_tcp_queued(sk) ||
+	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
+	       READ_ONCE(sk->sk_state) == TCP_CLOSE ||
+	       READ_ONCE(ts->detached);
+}
+
+/*
+ * Adaptive spinning. A blocking reader whose waits have been short (the
+ * peer answers within spin_max_us, as a request/response partner running
+ * on another CPU does) spins before it sleeps, as a mutex spins on a
+ * running owner: a sleep and a wake-up cost both ends more than the wait.
+ * The spin doubles after a wait that it would have covered and shrinks
+ * after one it would not (an idle peer), so a reader that waits long
+ * stops spinning at once; it never spins while another task wants the CPU.
+ */
+static unsigned int tsp_spin_max_us = 50;
+module_param_named(spin_max_us, tsp_spin_max_us, uint, 0644);
+MODULE_PARM_DESC(spin_max_us,
+		 "Longest adaptive spin of a blocking reader before it sleeps, in microseconds, 0..1000 (default 50; 0: never spin)");
+
+#define TSP_SPIN_MIN_NS	1000
+
+static u64 tsp_spin_max_ns(void)
+{
+	return min_t(u64, READ_ONCE(tsp_spin_max_us), 1000) * NSEC_PER_USEC;
+}
+
+/* Spin up to @ts->spin_ns for a byte or an event; true if one came. */
+static bool tsp_recv_spin(struct sock *sk, const struct tsp_sock *ts)
+{
+	u64 end = local_clock() + ts->spin_ns;
+
+	do {
+		if (tsp_rx_wakeup(sk, ts, 0) || tsp_rx_event(sk, ts))
+			return true;
+		cpu_relax();
+	} while (!need_resched() && !signal_pending(current) &&
+		 single_task_running() && local_clock() < end);
+	return false;
+}
+
+/* A sleep of @waited_ns ended: spin longer next time, or shorter. */
+static void tsp_spin_adapt(struct tsp_sock *ts, u64 waited_ns)
+{
+	u64 max = tsp_spin_max_ns();
+
+	if (waited_ns + ts->spin_ns <= max)
+		ts->spin_ns = clamp_t(u64, 2 * (u64)ts->spin_ns,
+				      TSP_SPIN_MIN_NS, max);
+	else
+		ts->spin_ns = ts->spin_ns / 4 >= TSP_SPIN_MIN_NS ?
+			      ts->spin_ns / 4 : 0;
+}
+
+/*
+ * Sleep until the ring has a byte or something else happens, without the
+ * rx mutex. Returns the time left.
+ */
+static long tsp_recv_sleep(struct sock *sk, struct tsp_sock *ts, long timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	/* Order our queueing before the ring check: see skwq_has_sleeper(). */
+	smp_mb();
+	mutex_unlock(&ts->rx_mutex);
+	if (!tsp_rx_wakeup(sk, ts, 0) && !tsp_rx_event(sk, ts))
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	mutex_lock(&ts->rx_mutex);
+	return timeo;
+}
+
+/*
+ * Wait with our destination posted for the writer to fill (direct.c), when
+ * this read is large, reads on this socket have been large (pinning costs
+ * more than a small copy) and it would sleep anyway. Returns the bytes the
+ * writer placed, 0 when none came (the ring or an event has more to say),
+ * or -EAGAIN when nothing was posted. With the rx mutex, dropped meanwhile.
+ */
+static int tsp_recv_direct(struct sock *sk, struct tsp_sock *ts,
+			   struct msghdr *msg, size_t len, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct page *pages[TSP_DIRECT_PAGES];
+	struct tsp_pair *p = tsp_pair_of(ts);
+	struct tsp_direct *d;
+	struct tsp_ring *rx;
+
+	if (len < TSP_DIRECT_MIN || ts->last_read < TSP_DIRECT_MIN ||
+	    !user_backed_iter(&msg->msg_iter) || !p)
+		return -EAGAIN;
+	d = &p->direct[!ts->side];
+	rx = &p->ring[!ts->side];
+	if (tsp_direct_post(d, pages, msg, len))
+		return -EAGAIN;
+	add_wait_queue(sk_sleep(sk), &wait);
+	/*
+	 * Order the post before the ring check: a writer that wrote to the
+	 * ring without seeing it has woken us, or we see its bytes.
+	 */
+	smp_mb();
+	mutex_unlock(&ts->rx_mutex);
+	while (!tsp_direct_done(d) && !tsp_ring_used(rx) &&
+	       !tsp_rx_event(sk, ts) && *timeo && !signal_pending(current))
+		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	mutex_lock(&ts->rx_mutex);
+	return tsp_direct_withdraw(d, msg);
+}
+
+/*
+ * The fast path (see the top). Returns the bytes read or an error; *@more
+ * says the locked path must go on from there.
+ */
+static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
+			 struct tsp_ring *rx, struct msghdr *msg, size_t len,
+			 int flags, bool *more)
+{
+	int target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	long timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	int copied = 0, err = 0, n;
+	bool spun = false;
+	u64 slept;
+
+	*more = false;
+	mutex_lock(&ts->rx_mutex);
+	/* Pairs with the barrier in tsp_read_sock(). */
+	smp_mb();
+	if (rcu_access_pointer(sk->sk_user_data)) {
+		/* An in-kernel reader (strparser) shares the socket. */
+		*more = true;
+		goto out;
+	}
+	while (copied < len) {
+		n = tsp_ring_read(rx, &msg->msg_iter, 0, len - copied, 0);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if (n) {
+			copied += n;
+			tsp_rx_consumed(ts, n);
+			continue;
+		}
+		if (copied >= target)
+			break;
+		if (tsp_rx_event(sk, ts)) {
+			*more = true;
+			break;
+		}
+		err = tsp_wait_error(timeo);
+		if (err)
+			break;
+		if (!spun && sk_can_busy_loop(sk)) {
+			mutex_unlock(&ts->rx_mutex);
+			tsp_busy_wait(sk, ts, 0);
+			mutex_lock(&ts->rx_mutex);
+			spun = true;
+			continue;
+		}
+		if (!spun && ts->spin_ns) {
+			spun = true;
+			if (tsp_recv_spin(sk, ts))
+				continue;
+		}
+		slept = local_clock();
+		n = tsp_recv_direct(sk, ts, msg, len - copied, &timeo);
+		if (n > 0) {
+			copied += n;
+			tsp_event_add(TSP_EV_BYTES_RING, n);
+			tsp_event_add(TSP_EV_BYTES_DIRECT, n);
+		} else if (n < 0) {
+			timeo = tsp_recv_sleep(sk, ts, timeo);
+		}
+		if (tsp_spin_max_ns())
+			tsp_spin_adapt(ts, local_clock() - slept);
+		else
+			ts->spin_ns = 0;
+	}
+out:
+	ts->last_read = copied;
+	mutex_unlock(&ts->rx_mutex);
+	return copied ? copied : err;
 }
 
 static int tsp_recv_wait(struct sock *sk, struct tsp_sock *ts, long *timeo,
@@ -235,6 +454,15 @@ int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 	    (!tsp_pair_of(ts) && READ_ONCE(ts->gone)))
 		return ts->base->recvmsg(sk, msg, len, flags);
 	rx = tsp_rx_ring(ts);
+	if (tsp_rx_fast_ok(sk, rx, flags)) {
+		bool more;
+
+		n = tsp_recv_fast(sk, ts, rx, msg, len, flags, &more);
+		if (!more)
+			return n;
+		copied = n;
+		goto locked;
+	}
 	direct = tsp_tcp_direct(sk, ts, rx, len, flags);
 	if (direct) {
 		/* Without waiting: TCP must not sleep where ring bytes wake us. */
@@ -257,6 +485,7 @@ int tsp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 		copied = n;
 	}
 
+locked:
 	lock_sock(sk);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
@@ -347,10 +576,21 @@ ssize_t tsp_splice_read(struct socket *sock, loff_t *ppos,
 int tsp_read_sock(struct sock *sk, read_descriptor_t *desc,
 		  sk_read_actor_t recv_actor)
 {
-	struct tsp_sock *ts = tsp_sk(sk);
-	struct tsp_ring *rx = tsp_rx_ring(ts);
+	struct tsp_sock *ts = tsp_sk_or_null(sk);
+	struct tsp_ring *rx;
 	int copied = 0;
 
+	if (unlikely(!ts))
+		return tcp_read_sock(sk, desc, recv_actor);
+	rx = tsp_rx_ring(ts);
+
+	/*
+	 * A fast-path reader may still be at the ring since before the
+	 * strparser took the socket; it sees sk_user_data, or we see it.
+	 */
+	smp_mb();
+	if (rx && mutex_is_locked(&ts->rx_mutex))
+		return 0;
 	if (tsp_tcp_owed(sk, rx)) {
 		copied = tcp_read_sock(sk, desc, recv_actor);
 		if (copied < 0 || !rx || tsp_tcp_owed(sk, rx))

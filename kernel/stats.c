@@ -38,6 +38,7 @@ static const char *const tsp_event_names[TSP_EV_MAX] = {
 	[TSP_EV_PAIRS_NAT]		= "pairs_nat",
 	[TSP_EV_WAITED_UNPAIRED]	= "waited_unpaired",
 	[TSP_EV_BYTES_RING]		= "bytes_ring",
+	[TSP_EV_BYTES_DIRECT]		= "bytes_direct",
 	[TSP_EV_BYTES_STARTUP]		= "bytes_startup",
 };
 

@@ -6,11 +6,13 @@
  *   kfunc.c     the kfuncs the sock_ops program calls
  *   token.c     the handshake tokens that prove two ends are one connection
  *   registry.c  waiting ends, keyed by their tokens; pairing
- *   pair.c      a pair's lifetime, wake-ups and the live pair list
+ *   pair.c      a pair's lifetime, wake-ups (and a NAPI ID for epoll's busy
+ *               polling) and the live pair list
  *   ring.c      the per-direction byte ring
  *   ringmem.c   ring sizes and memory: limits, per-netns shares, memcg
  *   proto.c     control: proto tables, install/restore, close/disconnect
  *   tx.c, rx.c  data: the send and the receive paths
+ *   direct.c    one copy: a waiting reader's pages, filled by the writer
  *   stats.c     counters and /proc/net files
  *   diag.c      per-socket details for sock_diag (ss -tie)
  *
@@ -24,6 +26,7 @@
 
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/net.h>
 #include <linux/percpu.h>
 #include <linux/rhashtable-types.h>
@@ -55,6 +58,7 @@ enum tsp_event {
 	TSP_EV_PAIRS_NAT,	/* ... whose addresses were translated between */
 	TSP_EV_WAITED_UNPAIRED,	/* ends that left the registry unpaired */
 	TSP_EV_BYTES_RING,	/* payload bytes moved through rings */
+	TSP_EV_BYTES_DIRECT,	/* ... of them, into a waiting reader's pages */
 	TSP_EV_BYTES_STARTUP,	/* bytes read over TCP by paired receivers */
 	TSP_EV_MAX,
 };
@@ -120,16 +124,35 @@ struct tsp_endpoint {
 };
 
 /*
+ * A blocking reader's destination, posted for the writer to fill in one
+ * copy (direct.c). Large reads only: pinning costs more than a small copy.
+ */
+#define TSP_DIRECT_MIN		(16 * 1024)
+#define TSP_DIRECT_MAX		(64 * 1024)
+#define TSP_DIRECT_PAGES	(TSP_DIRECT_MAX / PAGE_SIZE + 1)
+
+struct tsp_direct {
+	atomic_t state;
+	unsigned int offset;		/* into pages[0] */
+	size_t len;
+	size_t done;			/* filled by the writer that claimed */
+	struct page **pages;		/* the reader's, pinned */
+};
+
+/*
  * Two paired ends. ring[i] carries end i's payload to end 1 - i: end i is
  * its only producer, end 1 - i its only consumer.
+ *
+ * @sk[i] is read under RCU to wake that end: our sockets are SOCK_RCU_FREE,
+ * so one that TCP destroys (and whose pointer it cleared) stays memory for
+ * a waker that loaded it before.
  */
 struct tsp_pair {
 	struct list_head node;		/* tsp_pairs; tsp_pairs_lock */
 	struct tsp_endpoint end[2];
 	u64 bytes[2];			/* written by end i into ring[i] */
 	refcount_t ref;			/* one per end */
-	spinlock_t lock;		/* guards @sk */
-	struct sock *sk[2];		/* NULL once that end is destroyed */
+	struct sock *sk[2];		/* NULL once that end is destroyed; RCU */
 	u8 closed[2];			/* that end left (close, disconnect) */
 	/*
 	 * End i's sender waits for room: 0, or 1 + the fill of ring[i] it
@@ -140,6 +163,8 @@ struct tsp_pair {
 	bool nat;			/* addresses were translated between */
 	struct rcu_head rcu;		/* sock_diag may still read it */
 	struct tsp_ring ring[2];
+	/* direct[i]: posted by ring[i]'s reader, filled by its writer. */
+	struct tsp_direct direct[2] ____cacheline_aligned_in_smp;
 };
 
 /*
@@ -150,6 +175,11 @@ struct tsp_pair {
  * @lock orders the registry against an end leaving: @pair is published
  * under it (by whichever end pairs second), and @gone is set under it, so
  * an end that left can never be paired afterwards.
+ *
+ * The ring fast paths serialise on @tx_mutex (our ring's writers) and
+ * @rx_mutex (our peer's ring's readers) instead of the socket lock; the
+ * locked paths take them too, inside the socket lock, around ring access
+ * only, and never sleep holding them (tx.c, rx.c).
  */
 struct tsp_sock {
 	struct sock *sk;
@@ -165,6 +195,10 @@ struct tsp_sock {
 	struct rhash_head node;		/* registry, keyed by @key */
 	struct tsp_key key;
 	atomic64_t startup_bytes;	/* read over TCP while paired */
+	struct mutex tx_mutex;		/* our ring's writers */
+	struct mutex rx_mutex;		/* our peer's ring's readers */
+	u32 spin_ns;			/* adaptive spin; @rx_mutex */
+	u32 last_read;			/* bytes the last read returned */
 	struct rcu_head rcu;
 };
 
@@ -236,6 +270,14 @@ ssize_t tsp_splice_read(struct socket *sock, loff_t *ppos,
 int tsp_read_sock(struct sock *sk, read_descriptor_t *desc,
 		  sk_read_actor_t recv_actor);
 
+/* direct.c */
+int tsp_direct_post(struct tsp_direct *d, struct page **pages,
+		    struct msghdr *msg, size_t len);
+bool tsp_direct_done(const struct tsp_direct *d);
+size_t tsp_direct_withdraw(struct tsp_direct *d, struct msghdr *msg);
+ssize_t tsp_direct_fill(struct tsp_direct *d, const struct tsp_ring *r,
+			struct msghdr *msg);
+
 /* kfunc.c */
 int tsp_kfunc_register(void);
 u64 bpf_tcp_splice_token(void);
@@ -244,6 +286,10 @@ int bpf_tcp_splice_pair(struct bpf_sock_ops_kern *skops, u64 syn_token,
 			u64 synack_token);
 int bpf_tcp_splice_end_info(struct bpf_sock_ops_kern *skops, void *info,
 			    u32 info__sz);
+
+/* pair.c: NAPI */
+int tsp_napi_init(void);
+void tsp_napi_exit(void);
 
 /* diag.c */
 int tsp_diag_get_info(struct sock *sk, struct sk_buff *skb, bool net_admin);

@@ -21,6 +21,17 @@ static inline struct tsp_sock *tsp_sk(const struct sock *sk)
 	return (__force struct tsp_sock *)inet_csk(sk)->icsk_ulp_data;
 }
 
+/*
+ * For what a peer's wake-up may run (sk_write_space(), an in-kernel
+ * reader's read_sock()) while TCP destroys @sk on another CPU: NULL once
+ * tsp_sock_release() took the state down. The waker holds
+ * rcu_read_lock(), and the state is freed after a grace period.
+ */
+static inline struct tsp_sock *tsp_sk_or_null(const struct sock *sk)
+{
+	return rcu_dereference_raw(inet_csk(sk)->icsk_ulp_data);
+}
+
 /* Why a sender or receiver with nothing to do must not sleep, or 0. */
 static inline int tsp_wait_error(long timeo)
 {

@@ -13,8 +13,13 @@
  * and poll() reports EPOLLOUT, once a third of the ring is free again and
  * fewer than TCP_NOTSENT_LOWAT bytes wait unread (TCP_NOTSENT_LOWAT counts
  * the bytes a reader has not taken yet: the ring is its receive queue).
+ *
+ * Once the ring is engaged, a send that finds room writes under our tx
+ * mutex alone (tsp_send_fast()); a full ring, MSG_OOB, MSG_ZEROCOPY, an
+ * error or the peer leaving take the socket lock, as does engaging.
  */
 #include <linux/errqueue.h>
+#include <linux/sizes.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -72,9 +77,13 @@ static bool tsp_tx_writable(const struct sock *sk, struct tsp_pair *p, int side)
  */
 bool tsp_stream_memory_free(const struct sock *sk, int wake)
 {
-	struct tsp_sock *ts = tsp_sk(sk);
-	struct tsp_pair *p = tsp_pair_of(ts);
+	struct tsp_sock *ts = tsp_sk_or_null(sk);
+	struct tsp_pair *p;
 
+	/* TCP's own, for either family (tcp_prot and tcpv6_prot share it). */
+	if (unlikely(!ts))
+		return tcp_stream_memory_free(sk, wake);
+	p = tsp_pair_of(ts);
 	if (!p || READ_ONCE(ts->tx_refused) ||
 	    !tsp_ring_ready(&p->ring[ts->side]) || tsp_peer_closed(ts, p))
 		return ts->base->stream_memory_free(sk, wake);
@@ -165,6 +174,61 @@ static bool tsp_tx_wakeup(struct sock *sk, struct tsp_sock *ts,
 	       tsp_peer_closed(ts, p) || READ_ONCE(ts->detached);
 }
 
+/*
+ * A large send is published in chunks, each woken to the reader: it copies
+ * the first out while we copy the next in, instead of after the whole send.
+ */
+#define TSP_TX_CHUNK	SZ_16K
+
+/* The next part of @msg to write at once. */
+static size_t tsp_tx_chunk(const struct msghdr *msg)
+{
+	return min_t(size_t, msg_data_left(msg), TSP_TX_CHUNK);
+}
+
+/* @n bytes reached our reader: count them and wake it. */
+static void tsp_tx_published(struct tsp_sock *ts, struct tsp_pair *p, u32 n)
+{
+	WRITE_ONCE(p->bytes[ts->side], p->bytes[ts->side] + n);
+	tsp_pair_wake(p, !ts->side, false);
+}
+
+/*
+ * Under @ts->tx_mutex: the next part of @msg, straight into a reader's
+ * posted pages (direct.c) or into the ring. Returns the bytes written, 0
+ * when the ring is full, or -EFAULT.
+ */
+static ssize_t tsp_tx_put(struct tsp_sock *ts, struct tsp_pair *p,
+			  struct msghdr *msg)
+{
+	struct tsp_ring *r = &p->ring[ts->side];
+	ssize_t n = tsp_direct_fill(&p->direct[ts->side], r, msg);
+
+	if (n == 0) {
+		/* A fault in our memory: wake the reader, go on by the ring. */
+		tsp_pair_wake(p, !ts->side, false);
+	} else if (n > 0) {
+		tsp_tx_published(ts, p, n);
+		return n;
+	}
+	n = tsp_ring_write(r, &msg->msg_iter, tsp_tx_chunk(msg));
+	if (n > 0)
+		tsp_tx_published(ts, p, n);
+	return n;
+}
+
+/* The locked path's write: returns bytes, 0 when full, or -EFAULT. */
+static ssize_t tsp_tx_write(struct tsp_sock *ts, struct tsp_pair *p,
+			    struct msghdr *msg)
+{
+	ssize_t n;
+
+	mutex_lock(&ts->tx_mutex);
+	n = tsp_tx_put(ts, p, msg);
+	mutex_unlock(&ts->tx_mutex);
+	return n;
+}
+
 /* With the socket lock held (also sendmsg_locked() of our proto_ops). */
 int tsp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
 {
@@ -228,14 +292,12 @@ int tsp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
 			}
 			continue;
 		}
-		n = tsp_ring_write(r, &msg->msg_iter, msg_data_left(msg));
+		n = tsp_tx_write(ts, p, msg);
 		if (n < 0) {
 			err = n;
 			break;
 		}
 		copied += n;
-		WRITE_ONCE(p->bytes[ts->side], p->bytes[ts->side] + n);
-		tsp_pair_wake(p, !ts->side, false);
 	}
 	tsp_zc_end(uarg, copied);
 	if (copied)
@@ -245,15 +307,60 @@ int tsp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
 	return err;
 }
 
+/* Must the fast path leave this send to the locked one? */
+static bool tsp_tx_slow(const struct sock *sk, const struct tsp_sock *ts,
+			const struct tsp_pair *p)
+{
+	return READ_ONCE(ts->detached) || READ_ONCE(sk->sk_err) ||
+	       (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
+	       tsp_peer_closed(ts, p);
+}
+
+/*
+ * The fast path: write what fits into an engaged ring, serialised with
+ * other senders by the tx mutex alone. Returns the bytes written; the
+ * locked path goes on with the rest (it blocks, or answers the error).
+ */
+static size_t tsp_send_fast(struct sock *sk, struct tsp_sock *ts,
+			    struct tsp_pair *p, struct msghdr *msg)
+{
+	struct tsp_ring *r = &p->ring[ts->side];
+	size_t copied = 0;
+	ssize_t n;
+
+	if ((msg->msg_flags & (MSG_OOB | MSG_ZEROCOPY)) ||
+	    READ_ONCE(ts->tx_refused) || !tsp_ring_ready(r))
+		return 0;
+	mutex_lock(&ts->tx_mutex);
+	while (msg_data_left(msg) && !tsp_tx_slow(sk, ts, p)) {
+		n = tsp_tx_put(ts, p, msg);
+		if (n <= 0)
+			break;
+		copied += n;
+	}
+	mutex_unlock(&ts->tx_mutex);
+	return copied;
+}
+
 int tsp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct tsp_sock *ts = tsp_sk(sk);
+	struct tsp_pair *p = tsp_pair_of(ts);
+	size_t copied;
 	int ret;
 
-	if (!tsp_pair_of(ts))
+	if (!p)
 		return ts->base->sendmsg(sk, msg, size);
+	copied = tsp_send_fast(sk, ts, p, msg);
+	if (copied && !msg_data_left(msg))
+		return copied;
+	/* Bytes went out: an error now is no SIGPIPE, as in TCP. */
+	if (copied)
+		msg->msg_flags |= MSG_NOSIGNAL;
 	lock_sock(sk);
-	ret = tsp_sendmsg_locked(sk, msg, size);
+	ret = tsp_sendmsg_locked(sk, msg, msg_data_left(msg));
 	release_sock(sk);
-	return ret;
+	if (!copied)
+		return ret;
+	return ret > 0 ? copied + ret : copied;
 }

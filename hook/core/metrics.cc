@@ -90,6 +90,8 @@ constexpr ModuleValue kModuleValues[] = {
     {"waited_unpaired", "waited_unpaired_total", "counter",
      "Ends that left the registry without pairing.", 1},
     {"bytes_ring", "ring_bytes_total", "counter", "Payload bytes moved through rings.", 1},
+    {"bytes_direct", "direct_bytes_total", "counter",
+     "Of the ring bytes, those a writer copied straight into a waiting reader's buffer.", 1},
     {"bytes_startup", "startup_bytes_total", "counter",
      "Bytes paired receivers read over TCP from before the switch to the ring.", 1},
     {"pairs_live", "pairs_live", "gauge", "Pairs that exist now.", 1},

@@ -942,6 +942,171 @@ def cork_msg_more(c):
 
 
 @case
+def shared_socket_threads(c):
+    """Three threads write one socket and three read its peer at once, with
+    random sizes, MSG_WAITALL and MSG_PEEK mixed in: every byte arrives
+    exactly once (each writer's byte value counted at the far end)."""
+    per_writer, nwriters = 3 << 20, 3
+    got = [[0] * 256 for _ in range(3)]
+    errors = []
+    lock = threading.Lock()
+    left = [per_writer * nwriters]
+
+    def writer(i):
+        import random
+        rnd = random.Random(i)
+        sent = 0
+        try:
+            while sent < per_writer:
+                n = min(per_writer - sent, rnd.choice((1, 7, 100, 1500, 9000, 70000)))
+                c.c.sendall(bytes([i + 1]) * n)
+                sent += n
+        except OSError as e:
+            errors.append(f"writer {i}: {e}")
+
+    def reader(i):
+        import random
+        rnd = random.Random(100 + i)
+        c.s.settimeout(30)
+        try:
+            while True:
+                with lock:
+                    if left[0] <= 0:
+                        return
+                if i == 2 and rnd.random() < 0.2:
+                    c.s.recv(rnd.choice((1, 64, 4096)), socket.MSG_PEEK | socket.MSG_DONTWAIT)
+                    continue
+                flags = socket.MSG_WAITALL if rnd.random() < 0.3 else 0
+                try:
+                    b = c.s.recv(rnd.choice((1, 13, 512, 4096, 65536)),
+                                 flags | (socket.MSG_DONTWAIT if i == 1 else 0))
+                except BlockingIOError:
+                    continue
+                if not b:
+                    with lock:
+                        expect(left[0] <= 0, f"EOF with {left[0]} bytes to come")
+                    return
+                for v in set(b):
+                    got[i][v] += b.count(v)
+                with lock:
+                    left[0] -= len(b)
+        except BlockingIOError:
+            pass
+        except (OSError, Fail) as e:
+            errors.append(f"reader {i}: {e}")
+
+    ws = [threading.Thread(target=writer, args=(i,)) for i in range(nwriters)]
+    rs = [threading.Thread(target=reader, args=(i,)) for i in range(3)]
+    for t in ws + rs:
+        t.start()
+    for t in ws:
+        t.join(60)
+    # Readers blocked past the last byte: their timeout (or this) ends them.
+    until(lambda: left[0] <= 0, timeout=60)
+    c.c.shutdown(socket.SHUT_WR)
+    for t in rs:
+        t.join(60)
+    expect(not errors, "; ".join(errors))
+    expect(not any(t.is_alive() for t in ws + rs), "a thread never finished")
+    for v in range(1, nwriters + 1):
+        n = sum(g[v] for g in got)
+        expect(n == per_writer, f"writer {v - 1}: {n} of {per_writer} bytes arrived")
+    expect(sum(map(sum, got)) == per_writer * nwriters, "bytes no writer sent arrived")
+    c.expect_ring()
+
+
+EPIOCSPARAMS = 0x40088A01  # _IOW(0x8A, 0x01, struct epoll_params)
+SO_INCOMING_NAPI_ID = 56
+
+
+@case
+def epoll_busy_poll(c):
+    """An epoll instance that busy-polls (EPIOCSPARAMS, as net.core.busy_poll
+    does for all) serves a request/response loop; a spliced socket carries a
+    NAPI ID of the module's, on which epoll can busy-poll."""
+    ep = select.epoll()
+    try:
+        # busy_poll_usecs 100, budget 8, prefer_busy_poll 0.
+        fcntl.ioctl(ep.fileno(), EPIOCSPARAMS, struct.pack("IHBB", 100, 8, 0, 0))
+        ep.register(c.s.fileno(), select.EPOLLIN)
+        for i in range(300):
+            c.c.sendall(struct.pack("I", i))
+            expect(ep.poll(5), f"no EPOLLIN for request {i}")
+            expect(recv_exact(c.s, 4) == struct.pack("I", i), "wrong bytes")
+            c.s.sendall(struct.pack("I", i + 1))
+            expect(recv_exact(c.c, 4) == struct.pack("I", i + 1), "wrong reply")
+    finally:
+        ep.close()
+    napi = struct.unpack("I", c.s.getsockopt(socket.SOL_SOCKET, SO_INCOMING_NAPI_ID, 4))[0]
+    if c.mode == "splice":
+        # MIN_NAPI_ID is NR_CPUS + 1: IDs below are CPU numbers, not NAPIs.
+        expect(napi > os.cpu_count(), f"SO_INCOMING_NAPI_ID {napi}: no NAPI ID")
+    c.expect_ring()
+
+
+def recv_blocking(sock, n, bufsize=65536):
+    """n bytes by blocking recv_into() calls of bufsize (Python's own
+    timeouts would make the socket non-blocking: the kernel never waits)."""
+    sock.settimeout(None)
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        r = sock.recv_into(view[got:], min(bufsize, n - got))
+        if not r:
+            raise Fail(f"EOF after {got} of {n} bytes")
+        got += r
+    return bytes(buf)
+
+
+@case
+def large_blocking_reads(c):
+    """Large messages to a reader blocked in recv() with a large buffer (the
+    writer may fill it directly, in one copy), byte-exact; a writer whose
+    pages are not yet in memory (they fault); a reader whose wait times out
+    with its buffer offered, then gets the next bytes intact."""
+    import mmap
+    msgs = [pattern(65536 + i * 4099, seed=i) for i in range(40)]
+    failed = []
+    direct0 = counter("bytes_direct") if c.mode == "splice" else 0
+
+    def writer(items, delay):
+        try:
+            for m in items:
+                time.sleep(delay)  # the reader is waiting by now
+                c.c.sendall(m)
+        except OSError as e:
+            failed.append(str(e))
+
+    t = threading.Thread(target=writer, args=(msgs, 0.003))
+    t.start()
+    for i, m in enumerate(msgs):
+        expect(recv_blocking(c.s, len(m)) == m, f"message {i} differs")
+    t.join(30)
+    # Fresh anonymous memory: the writer's first touch of every page faults.
+    fresh = mmap.mmap(-1, 1 << 20)
+    t = threading.Thread(target=writer, args=([fresh], 0.05))
+    t.start()
+    expect(recv_blocking(c.s, 1 << 20, 1 << 20) == bytes(1 << 20), "faulting writer: wrong bytes")
+    t.join(30)
+    c.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, 200000))
+    try:
+        c.s.recv(1 << 17)
+        raise Fail("recv without data returned")
+    except BlockingIOError:
+        pass
+    c.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, 0))
+    last = pattern(200000, seed=99)
+    t = threading.Thread(target=writer, args=([last], 0.05))
+    t.start()
+    expect(recv_blocking(c.s, len(last), 1 << 17) == last, "after the timeout: wrong bytes")
+    t.join(30)
+    expect(not failed, "; ".join(failed))
+    c.expect_ring()
+    if c.mode == "splice":
+        expect(counter("bytes_direct") > direct0, "no byte was copied straight to the reader")
+
+
+@case
 def so_busy_poll(c):
     c.s.setsockopt(socket.SOL_SOCKET, 46, 50)  # SO_BUSY_POLL, microseconds
     for i in range(200):

@@ -37,6 +37,18 @@ check_eq "... 20 pairs made" $((p0 + 20)) "$(c pairs_total)"
 sysctl -qw net.core.busy_read=0
 check "... freed" settle
 
+# --- the adaptive spin of blocking readers: off, and at its longest ---
+SPIN=/sys/module/tcp_splice/parameters/spin_max_us
+check_eq "spin_max_us defaults to 50" 50 "$(cat $SPIN)"
+port=7111
+for us in 0 1000; do
+	echo $us >$SPIN
+	check "spin_max_us=$us: 20 pairs x 256 KiB: intact" stream 127.0.0.1 $port 20 262144 1
+	check "... freed" settle
+	port=$((port + 1))
+done
+echo 50 >$SPIN
+
 # --- bytes before either end pairs (Fast Open data in the SYN) ---
 s0=$(c bytes_startup) p0=$(c pairs_total)
 check "Fast Open: 20 pairs, first 1000 B in the SYN, then 256 KiB: intact" \
