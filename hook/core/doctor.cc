@@ -180,19 +180,30 @@ Check docker(const HostFacts& f) {
     return ok("docker", "runtime \"tcp-splice\" runs " + *f.docker_runtime_path);
 }
 
-Check busy_read(const HostFacts& f) {
-    if (!f.busy_read_us) return info("busy_read", "net.core.busy_read unknown (cannot read it)");
-    const unsigned us = *f.busy_read_us;
-    return info("busy_read", "net.core.busy_read = " + std::to_string(us) +
-                                 (us ? " us" : " (busy polling off)"));
+// net.core.<name>: busy_read (blocking reads) or busy_poll (epoll/poll/select).
+Check busy_sysctl(const std::string& name, const std::optional<unsigned>& us) {
+    const std::string sysctl = "net.core." + name;
+    if (!us) return info(name, sysctl + " unknown (cannot read it)");
+    return info(name, sysctl + " = " + std::to_string(*us) + (*us ? " us" : " (busy polling off)"));
 }
 
 }  // namespace
 
 std::vector<Check> evaluate(const HostFacts& f) {
-    return {kernel(f),   kernel_btf(f), cgroup2(f),     bpffs(f), module(f),
-            kfunc(f),    program(f),    attachments(f), nri(f),   nri_plugin(f),
-            oci_hook(f), docker(f),     busy_read(f)};
+    return {kernel(f),
+            kernel_btf(f),
+            cgroup2(f),
+            bpffs(f),
+            module(f),
+            kfunc(f),
+            program(f),
+            attachments(f),
+            nri(f),
+            nri_plugin(f),
+            oci_hook(f),
+            docker(f),
+            busy_sysctl("busy_read", f.busy_read_us),
+            busy_sysctl("busy_poll", f.busy_poll_us)};
 }
 
 int exit_status(const std::vector<Check>& checks) {

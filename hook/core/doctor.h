@@ -61,7 +61,8 @@ struct HostFacts {
     std::optional<std::string> docker_runtime_path;  // runtimes."tcp-splice".path
     bool docker_runtime_executable = false;
 
-    std::optional<unsigned> busy_read_us;
+    std::optional<unsigned> busy_read_us;  // nullopt: unreadable
+    std::optional<unsigned> busy_poll_us;
 };
 
 enum class Level { kOk, kInfo, kWarn, kFail };

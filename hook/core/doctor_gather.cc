@@ -188,6 +188,10 @@ HostFacts gather_facts(const Paths& p) {
         f.busy_read_us = read_busy_read(p);
     } catch (const Error&) {
     }
+    try {
+        f.busy_poll_us = read_busy_poll(p);
+    } catch (const Error&) {
+    }
     return f;
 }
 

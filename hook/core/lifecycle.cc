@@ -169,7 +169,7 @@ DisableAllReport disable_all(const Paths& paths, const ProgramOptions& opts) {
     if (is_dir(records)) ::rmdir(records.c_str());
 
     try {
-        out.busy_read = restore_busy_read(paths);
+        out.busy_sysctls = restore_busy_sysctls(paths);
     } catch (const Error& e) {
         out.problems.push_back(e.what());
     }

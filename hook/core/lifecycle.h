@@ -50,12 +50,12 @@ struct DisableAllReport {
     std::vector<std::string> attachments;  // link pins removed, by name
     std::vector<std::string> records;      // files removed from <state_dir>/containers
     bool unloaded = false;                 // program and map pins were there and are gone
-    BusyReadRestore busy_read;
-    std::vector<std::string> problems;  // what could not be removed, with what to do
+    BusySysctlsRestore busy_sysctls;       // net.core.busy_read and net.core.busy_poll
+    std::vector<std::string> problems;     // what could not be removed, with what to do
 };
 
 // Removes every attachment, every per-container record, the program and
-// its maps, and restores net.core.busy_read. Idempotent; needs neither the
+// its maps, and restores net.core.busy_read and net.core.busy_poll. Idempotent; needs neither the
 // module nor a BPF filesystem (then there are no pins to remove).
 DisableAllReport disable_all(const Paths& paths, const ProgramOptions& opts);
 

@@ -62,6 +62,17 @@ void write_busy_read(const Paths& paths, unsigned us) {
     write_text(paths.busy_read, std::to_string(us));
 }
 
+unsigned read_busy_poll(const Paths& paths) {
+    auto v = read_number(paths.busy_poll);
+    if (!v) throw Error("cannot read " + paths.busy_poll);
+    return static_cast<unsigned>(*v);
+}
+
+void write_busy_poll(const Paths& paths, unsigned us) {
+    validate_busy_poll_us(us);
+    write_text(paths.busy_poll, std::to_string(us));
+}
+
 std::map<std::string, std::int64_t> read_module_counters(const Paths& paths) {
     std::map<std::string, std::int64_t> out;
     std::ifstream in(paths.proc_counters);

@@ -1,5 +1,5 @@
 // Kernel knobs and counters: the ring_kbytes module parameter, the
-// net.core.busy_read sysctl, /proc/net/tcp_splice and the module refcount.
+// net.core.busy_read and net.core.busy_poll sysctls, /proc/net/tcp_splice and the module refcount.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,8 @@ void write_ring_kbytes(const Paths& paths, unsigned kb);
 void validate_busy_poll_us(long long us);
 unsigned read_busy_read(const Paths& paths);
 void write_busy_read(const Paths& paths, unsigned us);
+unsigned read_busy_poll(const Paths& paths);
+void write_busy_poll(const Paths& paths, unsigned us);
 
 // "name value" lines of /proc/net/tcp_splice; empty when the module is absent.
 std::map<std::string, std::int64_t> read_module_counters(const Paths& paths);

@@ -12,10 +12,11 @@ struct Paths {
     std::string module_dir = "/sys/module/tcp_splice";
     std::string proc_counters = "/proc/net/tcp_splice";
     std::string proc_pairs = "/proc/net/tcp_splice_pairs";
-    std::string busy_read = "/proc/sys/net/core/busy_read";
+    std::string busy_read = "/proc/sys/net/core/busy_read";  // blocking reads spin
+    std::string busy_poll = "/proc/sys/net/core/busy_poll";  // epoll/poll/select spin
     // The flock serialising every change of the pins, the records and the
-    // busy_read record; empty: <state_dir>/tcp-splice.lock, in the directory
-    // the DaemonSet mounts, so host tools and the plugin share it.
+    // busy_read record (busy_read and busy_poll); empty: <state_dir>/tcp-splice.lock, in the
+    // directory the DaemonSet mounts, so host tools and the plugin share it.
     std::string lock_file;
     // The lock of releases before it moved into state_dir: also taken (after
     // lock_path()) when it exists, so an older binary mid-upgrade is

@@ -18,7 +18,8 @@ std::unique_ptr<CLI::App> make_cli(Options& o) {
                  "only connections between 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104");
     en->add_option("--ports", o.ports,
                    "only connections where either end uses one of these ports (a,b,c)");
-    en->add_option("--busy-poll-us", o.busy_poll_us, "set net.core.busy_read (microseconds)");
+    en->add_option("--busy-poll-us", o.busy_poll_us,
+                   "set net.core.busy_read and net.core.busy_poll (microseconds)");
     en->add_option("--ring-kbytes", o.ring_kbytes,
                    "set the per-direction ring size in KiB (4..16384)");
     en->callback([&o] { o.command = "enable"; });
@@ -26,7 +27,7 @@ std::unique_ptr<CLI::App> make_cli(Options& o) {
     auto* dis = app->add_subcommand("disable", "detach and unpin the program");
     dis->add_flag("--all", o.all,
                   "remove every attachment (host and containers), every container record, "
-                  "the pins, and restore net.core.busy_read");
+                  "the pins, and restore net.core.busy_read and net.core.busy_poll");
     dis->callback([&o] { o.command = "disable"; });
 
     auto* gc =

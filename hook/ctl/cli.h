@@ -13,7 +13,7 @@ struct Options {
     std::string cgroup;
     bool loopback_only = false;
     std::string ports;            // raw; parsed by parse_ports()
-    long long busy_poll_us = -1;  // -1: leave net.core.busy_read alone
+    long long busy_poll_us = -1;  // -1: leave net.core.busy_read and busy_poll alone
     long long ring_kbytes = -1;   // -1: leave ring_kbytes alone
     bool json = false;
     std::string bpffs = "/sys/fs/bpf";

@@ -27,9 +27,9 @@ int report_problems(const std::vector<std::string>& problems) {
 
 }  // namespace
 
-void restore_busy_read_and_say(const Paths& paths) {
-    const std::string line = describe(restore_busy_read(paths));
-    if (!line.empty()) std::cout << "tcp_splice: " << line << "\n";
+void restore_busy_sysctls_and_say(const Paths& paths) {
+    for (const auto& line : describe(restore_busy_sysctls(paths)))
+        std::cout << "tcp_splice: " << line << "\n";
 }
 
 int run_disable_all(const Options& o) {
@@ -39,9 +39,8 @@ int run_disable_all(const Options& o) {
     for (const auto& a : r.attachments) std::cout << "removed attachment " << a << "\n";
     for (const auto& f : r.records) std::cout << "removed record " << f << "\n";
     if (r.unloaded) std::cout << "unpinned the program and its maps (" << paths.pin_dir() << ")\n";
-    if (const std::string line = describe(r.busy_read); !line.empty()) std::cout << line << "\n";
-    if (r.attachments.empty() && r.records.empty() && !r.unloaded &&
-        r.busy_read.outcome == BusyReadOutcome::kNoRecord)
+    for (const auto& line : describe(r.busy_sysctls)) std::cout << line << "\n";
+    if (r.attachments.empty() && r.records.empty() && !r.unloaded && !r.busy_sysctls.recorded())
         std::cout << "tcp_splice: nothing to remove\n";
     else
         std::cout << "tcp_splice: disabled everywhere\n";

@@ -11,8 +11,9 @@ namespace tsp::ctl {
 int run_disable_all(const Options& o);
 int run_gc(const Options& o);
 
-// disable's busy_read step: restores it when it still holds our value and
-// prints what it did (nothing when we never changed it).
-void restore_busy_read_and_say(const Paths& paths);
+// disable's busy_read/busy_poll step: restores each that still holds our
+// value and prints what it did, one line per sysctl (nothing when we never
+// changed them).
+void restore_busy_sysctls_and_say(const Paths& paths);
 
 }  // namespace tsp::ctl

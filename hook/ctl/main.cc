@@ -49,6 +49,7 @@ int enable(const Options& o) {
     if (o.busy_poll_us >= 0) validate_busy_poll_us(o.busy_poll_us);
     const unsigned old_ring = read_ring_kbytes(paths);
     read_busy_read(paths);  // readable before anything changes
+    read_busy_poll(paths);
 
     Program prog(paths, kCtlProgram);
     AttachResult res;
@@ -58,17 +59,19 @@ int enable(const Options& o) {
         throw Error("already enabled on " + e.cgroup() + " (" + e.policy() +
                     ") with other options: run 'tcp-splice-ctl disable' first");
     }
-    std::optional<BusyReadSet> busy;
+    std::optional<BusySysctlsSet> busy;
     try {
         if (o.ring_kbytes >= 0) write_ring_kbytes(paths, static_cast<unsigned>(o.ring_kbytes));
-        // Recorded (the value before our first change) for disable to restore.
-        if (o.busy_poll_us >= 0) busy = set_busy_read(paths, static_cast<unsigned>(o.busy_poll_us));
+        // busy_read and busy_poll, each recorded (the value before our first
+        // change) for disable to restore.
+        if (o.busy_poll_us >= 0)
+            busy = set_busy_sysctls(paths, static_cast<unsigned>(o.busy_poll_us));
     } catch (...) {
         try {
             write_ring_kbytes(paths, old_ring);
         } catch (...) {
         }
-        if (busy) undo_set_busy_read(paths, *busy);
+        if (busy) undo_set_busy_sysctls(paths, *busy);
         if (res == AttachResult::kAttached) prog.detach(kName);
         throw;
     }
@@ -83,7 +86,7 @@ int disable(const Options& o) {
     require_bpffs(paths);
     bool found = Program(paths, kCtlProgram).detach(kName);
     std::cout << (found ? "tcp_splice: disabled\n" : "tcp_splice: not enabled\n");
-    restore_busy_read_and_say(paths);
+    restore_busy_sysctls_and_say(paths);
     return 0;
 }
 
@@ -124,7 +127,8 @@ int status(const Options& o) {
     auto counters = read_module_counters(paths);
     bool module_loaded = module_refcnt(paths).has_value();
     const long long ring = module_loaded ? static_cast<long long>(read_ring_kbytes(paths)) : -1;
-    unsigned busy = read_busy_read(paths);
+    const unsigned busy_read = read_busy_read(paths);
+    const unsigned busy_poll = read_busy_poll(paths);
     auto st = prog.stats();
     const auto pairs = read_pairs(paths);
     const auto version = prog.pinned_version();
@@ -139,7 +143,8 @@ int status(const Options& o) {
         }
         j["module_loaded"] = module_loaded;
         j["ring_kbytes"] = ring >= 0 ? nlohmann::json(ring) : nlohmann::json(nullptr);
-        j["busy_read_us"] = busy;
+        j["busy_read_us"] = busy_read;
+        j["busy_poll_us"] = busy_poll;
         j["module_counters"] = counters;
         j["program_version"] = version ? nlohmann::json(*version) : nlohmann::json(nullptr);
         if (st) {
@@ -173,7 +178,8 @@ int status(const Options& o) {
     else
         std::cout << "tcp_splice: disabled\n";
     std::cout << "ring_kbytes: " << (ring >= 0 ? std::to_string(ring) : "-") << "\n"
-              << "busy_read_us: " << busy << "\n"
+              << "busy_read_us: " << busy_read << "\n"
+              << "busy_poll_us: " << busy_poll << "\n"
               << "module: " << (module_loaded ? "loaded" : "not loaded") << "\n";
     if (!counters.empty()) {
         std::cout << "module counters:";

@@ -49,6 +49,7 @@ HostFacts healthy() {
     f.docker_runtime_path = "/usr/sbin/tcp-splice-runtime";
     f.docker_runtime_executable = true;
     f.busy_read_us = 0;
+    f.busy_poll_us = 0;
     return f;
 }
 
@@ -73,9 +74,10 @@ TEST(DoctorEvaluate, HealthyHostInOrder) {
             EXPECT_TRUE(c.fix.empty()) << c.name;
         }
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"kernel", "kernel BTF", "cgroup2", "bpffs", "module",
-                                               "kfunc", "program", "attachments", "nri",
-                                               "nri plugin", "oci hook", "docker", "busy_read"}));
+    EXPECT_EQ(names,
+              (std::vector<std::string>{"kernel", "kernel BTF", "cgroup2", "bpffs", "module",
+                                        "kfunc", "program", "attachments", "nri", "nri plugin",
+                                        "oci hook", "docker", "busy_read", "busy_poll"}));
     EXPECT_EQ(exit_status(checks), 0);
 }
 
@@ -232,6 +234,20 @@ TEST(DoctorEvaluate, BusyRead) {
     EXPECT_EQ(check(f, "busy_read").detail, "net.core.busy_read = 50 us");
     f.busy_read_us.reset();
     EXPECT_EQ(check(f, "busy_read").level, Level::kInfo);
+    EXPECT_EQ(check(f, "busy_read").detail, "net.core.busy_read unknown (cannot read it)");
+}
+
+TEST(DoctorEvaluate, BusyPoll) {
+    auto f = healthy();
+    EXPECT_EQ(check(f, "busy_poll").detail, "net.core.busy_poll = 0 (busy polling off)");
+    f.busy_poll_us = 50;
+    auto c = check(f, "busy_poll");
+    EXPECT_EQ(c.level, Level::kInfo);
+    EXPECT_EQ(c.detail, "net.core.busy_poll = 50 us");
+    EXPECT_EQ(check(f, "busy_read").detail, "net.core.busy_read = 0 (busy polling off)");
+    f.busy_poll_us.reset();
+    EXPECT_EQ(check(f, "busy_poll").level, Level::kInfo);
+    EXPECT_EQ(check(f, "busy_poll").detail, "net.core.busy_poll unknown (cannot read it)");
 }
 
 TEST(Doctor, ExitStatusIsTheWorst) {
@@ -263,6 +279,7 @@ protected:
         p_.bpffs = root_ + "/bpf";
         p_.module_dir = root_ + "/module/tcp_splice";
         p_.busy_read = root_ + "/busy_read";
+        p_.busy_poll = root_ + "/busy_poll";
         p_.cgroup_root = root_ + "/cgroup";
         p_.btf_dir = root_ + "/btf";
         p_.proc_dir = root_ + "/proc";
@@ -337,6 +354,7 @@ TEST_F(DoctorGather, FabricatedHost) {
     const std::string runtime = executable("tcp-splice-runtime");
     write(p_.docker_daemon_json, R"({"runtimes": {"tcp-splice": {"path": ")" + runtime + "\"}}}");
     write(p_.busy_read, "50\n");
+    write(p_.busy_poll, "30\n");
 
     const HostFacts f = gather_facts(p_);
     EXPECT_TRUE(f.module_loaded);
@@ -361,6 +379,7 @@ TEST_F(DoctorGather, FabricatedHost) {
     EXPECT_EQ(f.docker_runtime_path, runtime);
     EXPECT_TRUE(f.docker_runtime_executable);
     EXPECT_EQ(f.busy_read_us, 50u);
+    EXPECT_EQ(f.busy_poll_us, 30u);
 
     const auto checks = evaluate(f);
     EXPECT_EQ(check(f, "module").level, Level::kOk);
@@ -392,6 +411,7 @@ TEST_F(DoctorGather, BrokenPieces) {
     EXPECT_TRUE(f.docker_error.empty());
     EXPECT_FALSE(f.docker_runtime_path);
     EXPECT_FALSE(f.busy_read_us);
+    EXPECT_FALSE(f.busy_poll_us);
 
     EXPECT_EQ(check(f, "module").level, Level::kWarn);
     EXPECT_EQ(check(f, "kfunc").level, Level::kFail);
@@ -419,7 +439,7 @@ TEST_F(DoctorGather, NothingThere) {
 TEST(DoctorHost, RealHostWithoutTheModule) {
     std::vector<Check> checks;
     ASSERT_NO_THROW(checks = evaluate(gather_facts(Paths{})));
-    ASSERT_EQ(checks.size(), 13u);
+    ASSERT_EQ(checks.size(), 14u);
     const auto& module = checks[4];
     EXPECT_EQ(module.name, "module");
     EXPECT_EQ(module.level, Level::kFail);

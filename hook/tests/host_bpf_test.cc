@@ -472,38 +472,44 @@ TEST_F(HostBpf, GcRemovesOnlyWhatOutlivedItsCgroup) {
 }
 
 // disable --all on real pins: every link, every record (a malformed one
-// too), the program and maps, and busy_read back to what it was.
-TEST_F(HostBpf, DisableAllRemovesEverythingAndRestoresBusyRead) {
+// too), the program and maps, and busy_read and busy_poll back to what they
+// were.
+TEST_F(HostBpf, DisableAllRemovesEverythingAndRestoresBusySysctls) {
     paths_.state_dir = bpffs_ + ".state";
     paths_.busy_read = bpffs_ + ".busy_read";
+    paths_.busy_poll = bpffs_ + ".busy_poll";
     std::ofstream(paths_.busy_read) << "7\n";
+    std::ofstream(paths_.busy_poll) << "3\n";
     const std::string cg2 = cg_ + "-b";
     ASSERT_EQ(::mkdir(cg2.c_str(), 0755), 0);
     ASSERT_NO_THROW(attach_container(paths_, {false}, "c1", cg_, Policy{}, "oci-hook"));
     ASSERT_EQ(program().attach("host", cg2, Policy{true, true, {}}), AttachResult::kAttached);
     ContainerRecords records(paths_.state_dir);
     std::ofstream(records.dir() + "/ctr-junk.json") << "[";
-    set_busy_read(paths_, 50);
+    set_busy_sysctls(paths_, 50);
 
     DisableAllReport r = disable_all(paths_, {false});
     EXPECT_TRUE(r.problems.empty()) << r.problems.front();
     EXPECT_EQ(r.attachments.size(), 2u);
     EXPECT_EQ(r.records.size(), 2u);
     EXPECT_TRUE(r.unloaded);
-    EXPECT_EQ(r.busy_read.outcome, BusyReadOutcome::kRestored);
+    EXPECT_EQ(r.busy_sysctls.busy_read.outcome, SysctlOutcome::kRestored);
+    EXPECT_EQ(r.busy_sysctls.busy_poll.outcome, SysctlOutcome::kRestored);
     EXPECT_FALSE(exists(paths_.pin_dir()));
     EXPECT_FALSE(exists(records.dir()));
     EXPECT_EQ(read_busy_read(paths_), 7u);
+    EXPECT_EQ(read_busy_poll(paths_), 3u);
 
     DisableAllReport again = disable_all(paths_, {false});  // idempotent
     EXPECT_TRUE(again.problems.empty());
     EXPECT_TRUE(again.attachments.empty());
     EXPECT_TRUE(again.records.empty());
     EXPECT_FALSE(again.unloaded);
-    EXPECT_EQ(again.busy_read.outcome, BusyReadOutcome::kNoRecord);
+    EXPECT_FALSE(again.busy_sysctls.recorded());
 
     ::rmdir(cg2.c_str());
     ::unlink(paths_.busy_read.c_str());
+    ::unlink(paths_.busy_poll.c_str());
     std::filesystem::remove_all(paths_.state_dir);
 }
 

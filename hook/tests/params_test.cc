@@ -67,5 +67,19 @@ TEST_F(ParamFiles, RingReadWrite) {
     EXPECT_EQ(read_ring_kbytes(paths_), 256u);  // rejected before writing
 }
 
+TEST_F(ParamFiles, BusySysctlsReadWrite) {
+    paths_.busy_read = dir_ + "/busy_read";
+    paths_.busy_poll = dir_ + "/busy_poll";
+    EXPECT_THROW(read_busy_poll(paths_), Error);  // absent
+    put(paths_.busy_read, "0\n");
+    put(paths_.busy_poll, "0\n");
+    write_busy_poll(paths_, 50);
+    EXPECT_EQ(read_busy_poll(paths_), 50u);
+    EXPECT_EQ(read_busy_read(paths_), 0u);  // each its own file
+    write_busy_read(paths_, 20);
+    EXPECT_EQ(read_busy_read(paths_), 20u);
+    EXPECT_EQ(read_busy_poll(paths_), 50u);
+}
+
 }  // namespace
 }  // namespace tsp
