@@ -1,7 +1,7 @@
 #!/bin/bash
 # Benchmarks, run inside the guest by `tests/integration/run --bench`.
 # Every cell is measured in this one boot: baseline TCP, splice, and
-# splice + busy-poll (net.core.busy_read=50) one after the other, netperf
+# splice + busy-poll (net.core.busy_read and busy_poll at 50 us) one after the other, netperf
 # pinned with -T 0,1 (loopback, two netns on a bridge, and through a
 # ClusterIP DNAT between routed pods); the whole matrix is repeated TSP_BENCH_REPS times
 # (default 5) so the report can take medians.
