@@ -51,27 +51,29 @@ void validate_busy_poll_us(long long us) {
                     std::to_string(INT_MAX));
 }
 
-unsigned read_busy_read(const Paths& paths) {
-    auto v = read_number(paths.busy_read);
-    if (!v) throw Error("cannot read " + paths.busy_read);
+namespace {
+
+// A busy-poll sysctl (net.core.busy_read, net.core.busy_poll), in us.
+unsigned read_busy_sysctl(const std::string& path) {
+    auto v = read_number(path);
+    if (!v) throw Error("cannot read " + path);
     return static_cast<unsigned>(*v);
 }
 
-void write_busy_read(const Paths& paths, unsigned us) {
+void write_busy_sysctl(const std::string& path, unsigned us) {
     validate_busy_poll_us(us);
-    write_text(paths.busy_read, std::to_string(us));
+    write_text(path, std::to_string(us));
 }
 
-unsigned read_busy_poll(const Paths& paths) {
-    auto v = read_number(paths.busy_poll);
-    if (!v) throw Error("cannot read " + paths.busy_poll);
-    return static_cast<unsigned>(*v);
-}
+}  // namespace
 
-void write_busy_poll(const Paths& paths, unsigned us) {
-    validate_busy_poll_us(us);
-    write_text(paths.busy_poll, std::to_string(us));
-}
+unsigned read_busy_read(const Paths& paths) { return read_busy_sysctl(paths.busy_read); }
+
+void write_busy_read(const Paths& paths, unsigned us) { write_busy_sysctl(paths.busy_read, us); }
+
+unsigned read_busy_poll(const Paths& paths) { return read_busy_sysctl(paths.busy_poll); }
+
+void write_busy_poll(const Paths& paths, unsigned us) { write_busy_sysctl(paths.busy_poll, us); }
 
 std::map<std::string, std::int64_t> read_module_counters(const Paths& paths) {
     std::map<std::string, std::int64_t> out;
