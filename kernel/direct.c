@@ -4,7 +4,7 @@
  *
  * A blocking reader that finds the ring empty, wants a large read and has
  * been getting large ones posts its destination in the pair: the user
- * pages, pinned. The writer's next send, finding the post with the ring
+ * pages, pinned. The writer's next large send, finding the post with the ring
  * still empty (so no ring byte can be overtaken), copies straight into
  * them: one copy where the ring takes two. It copies with page faults
  * disabled, so a claimed post completes in bounded time whatever the
@@ -106,7 +106,12 @@ ssize_t tsp_direct_fill(struct tsp_direct *d, const struct tsp_ring *r,
 	size_t want, done = 0, off;
 	int i;
 
-	if (atomic_read(&d->state) != TSP_DIRECT_POSTED || tsp_ring_used(r))
+	/*
+	 * Small sends go by the ring: they batch there, where one small send
+	 * straight into a large read would end that read with it.
+	 */
+	if (msg_data_left(msg) < TSP_DIRECT_MIN ||
+	    atomic_read(&d->state) != TSP_DIRECT_POSTED || tsp_ring_used(r))
 		return -EAGAIN;
 	/* Pairs with the release in tsp_direct_post(). */
 	if (atomic_cmpxchg_acquire(&d->state, TSP_DIRECT_POSTED,
