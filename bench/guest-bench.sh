@@ -135,6 +135,17 @@ redis_cell() { # MODE CONC [PATH]
 	record redis_get "$conc" "$path" "$mode" "$line" ops/s "$(cpu_busy "$before" "$after")"
 }
 
+# TSP_BENCH_RR_SIZES, TSP_BENCH_STREAM_SIZES: a subset of the sizes (comma list).
+# TSP_BENCH_SPIN_US: the module's spin_max_us for this run (a TCG guest is
+# several times slower than hardware, wake-ups included).
+RR_SIZES=${TSP_BENCH_RR_SIZES:-1,64,1024,16384,65536}
+RR_SIZES=${RR_SIZES//,/ }
+STREAM_SIZES=${TSP_BENCH_STREAM_SIZES:-1024,4096,16384}
+STREAM_SIZES=${STREAM_SIZES//,/ }
+if [ -n "${TSP_BENCH_SPIN_US:-}" ]; then
+	echo "$TSP_BENCH_SPIN_US" >/sys/module/tcp_splice/parameters/spin_max_us
+fi
+echo "spin_max_us=$(cat /sys/module/tcp_splice/parameters/spin_max_us)"
 sysctl -qw net.core.somaxconn=262144 net.ipv4.tcp_max_syn_backlog=262144 \
 	net.ipv4.tcp_syncookies=0 net.ipv4.ip_local_port_range="10000 65000"
 # The ClusterIP rules load conntrack: its table must hold conn_setup's
@@ -200,7 +211,7 @@ MODES="baseline splice splice+busy"
 PEERS="baseline splice splice+busy sockmap"
 for REP in $(seq "$REPS"); do
 if want rr; then
-	for size in 1 64 1024 16384 65536; do
+	for size in $RR_SIZES; do
 		for mode in $PEERS unix; do
 			if [ $mode = unix ]; then
 				cell unix pingpong_cell unix loopback TCP_RR $size
@@ -214,7 +225,7 @@ if want rr; then
 	done
 fi
 if want stream; then
-	for size in 1024 4096 16384; do
+	for size in $STREAM_SIZES; do
 		for mode in $PEERS; do
 			cell $mode netperf_cell $mode netns 10.80.0.2 TCP_STREAM $size
 		done
