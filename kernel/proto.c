@@ -264,12 +264,13 @@ static const struct proto_ops *tsp_base_ops(const struct sock *sk)
 /*
  * A socket uses our proto_ops while it carries our proto, and keeps them
  * when it stops (it left its pair, or it is a listener's plain child).
+ * Our state while the socket may still use rings, else NULL.
  */
-static bool tsp_ring_capable(const struct sock *sk)
+static struct tsp_sock *tsp_ring_capable(const struct sock *sk)
 {
 	struct tsp_sock *ts = tsp_sk_or_null(sk);
 
-	return tsp_installed(sk) && ts && !READ_ONCE(ts->detached);
+	return tsp_installed(sk) && ts && !READ_ONCE(ts->detached) ? ts : NULL;
 }
 
 static ssize_t tsp_ops_splice_read(struct socket *sock, loff_t *ppos,
@@ -296,10 +297,9 @@ static int tsp_ops_read_sock(struct sock *sk, read_descriptor_t *desc,
  */
 static int tsp_ops_read_skb(struct sock *sk, skb_read_actor_t recv_actor)
 {
-	struct tsp_sock *ts = tsp_sk_or_null(sk);
+	struct tsp_sock *ts = tsp_ring_capable(sk);
 
-	if (tsp_installed(sk) && ts && !READ_ONCE(ts->detached) &&
-	    tsp_pair_of(ts))
+	if (ts && tsp_pair_of(ts))
 		return -EOPNOTSUPP;
 	return tsp_base_ops(sk)->read_skb(sk, recv_actor);
 }

@@ -232,6 +232,13 @@ static bool tsp_rx_event(const struct sock *sk, const struct tsp_sock *ts)
 	       READ_ONCE(ts->detached);
 }
 
+/* The fast reader has something to act on: a ring byte, or an event. */
+static bool tsp_rx_fast_wakeup(const struct sock *sk,
+			       const struct tsp_sock *ts)
+{
+	return tsp_rx_wakeup(sk, ts, 0) || tsp_rx_event(sk, ts);
+}
+
 /*
  * Adaptive spinning. A blocking reader whose waits have been short (the
  * peer answers within spin_max_us, as a request/response partner running
@@ -259,7 +266,7 @@ static bool tsp_recv_spin(struct sock *sk, const struct tsp_sock *ts)
 	u64 end = local_clock() + ts->spin_ns;
 
 	do {
-		if (tsp_rx_wakeup(sk, ts, 0) || tsp_rx_event(sk, ts))
+		if (tsp_rx_fast_wakeup(sk, ts))
 			return true;
 		cpu_relax();
 	} while (!need_resched() && !signal_pending(current) &&
@@ -292,7 +299,7 @@ static long tsp_recv_sleep(struct sock *sk, struct tsp_sock *ts, long timeo)
 	/* Order our queueing before the ring check: see skwq_has_sleeper(). */
 	smp_mb();
 	mutex_unlock(&ts->rx_mutex);
-	if (!tsp_rx_wakeup(sk, ts, 0) && !tsp_rx_event(sk, ts))
+	if (!tsp_rx_fast_wakeup(sk, ts))
 		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
 	remove_wait_queue(sk_sleep(sk), &wait);
 	mutex_lock(&ts->rx_mutex);
