@@ -15,6 +15,7 @@
 # CPU 1 and the client left to the scheduler (the 1 KB anomaly case).
 # TSP_BENCH_CELLS (comma list, default all) runs a subset:
 #   rr,stream,redis,clusterip,conn,pingpong
+# TSP_BENCH_PROFILE: cells to profile after the repetitions (see below).
 # Writes one JSON record per cell and repetition to $TSP_OUT/bench.jsonl.
 set -u
 OUT=$TSP_OUT/bench.jsonl
@@ -123,8 +124,11 @@ pingpong_cell() { # MODE PATH TEST SIZE
 	record "$test" "$size" "$path" "$mode" "$value" "$unit" "$(cpu_busy "$before" "$after")"
 }
 
+# Requests: about SECS seconds of plain TCP (-c 1 does ~4,000/s in the TCG
+# guest, -c 50 ~20,000/s), so setup and teardown stay small beside them.
 redis_cell() { # MODE CONC [PATH]
 	local mode=$1 conc=$2 path=${3:-netns} line before after n=$((SECS * 4000))
+	[ "$conc" -gt 1 ] && n=$((SECS * 20000))
 	local ns=tsp-ba host=10.80.0.2
 	[ "$path" = clusterip ] && ns=tsp-bca host=10.96.0.20
 	before=$(cpu_sample | paste -sd' ')
@@ -265,6 +269,41 @@ if want pingpong; then
 		done
 	done
 fi
+done
+
+# TSP_BENCH_PROFILE (comma list of cells, default none) profiles cells after
+# the measured repetitions, each in baseline and splice (and splice+busy for
+# the rr_busy cells), with tsp-kprof (a cpu-clock sampler: the guest has no
+# perf). Reports in $TSP_OUT/profile/, copied to bench/results/profile/.
+# Cells: rr1, rr1k (loopback TCP_RR 1 B / 1 KiB), stream1k, stream16k (netns
+# TCP_STREAM), each also as NAME_busy (splice+busy only); redis1, redis50
+# (netns).
+profile_cell() { # NAME MODE
+	local name=$1 mode=$2 out
+	mkdir -p "$TSP_OUT/profile"
+	out="$TSP_OUT/profile/$name-$mode.txt"
+	case $name in
+	rr1*) set -- netperf_cell "$mode" loopback 127.0.0.1 TCP_RR "$([ "${name%_busy}" = rr1k ] && echo 1024 || echo 1)" ;;
+	stream1k*) set -- netperf_cell "$mode" netns 10.80.0.2 TCP_STREAM 1024 ;;
+	stream16k*) set -- netperf_cell "$mode" netns 10.80.0.2 TCP_STREAM 16384 ;;
+	redis1) set -- redis_cell "$mode" 1 ;;
+	redis50) set -- redis_cell "$mode" 50 ;;
+	*) echo "TSP_BENCH_PROFILE: unknown cell $name (rr1, rr1k, stream1k, stream16k, [NAME]_busy, redis1, redis50)"; return 0 ;;
+	esac
+	set_mode "$mode" || return 0
+	tsp-kprof -F 2999 -n 30 -o "$out" -d "$((SECS + 2))" &
+	local prof=$!
+	sleep 1
+	"$@"
+	wait $prof
+	echo "profile $name $mode: $out"
+}
+for name in ${TSP_BENCH_PROFILE//,/ }; do
+	modes="baseline splice"
+	[[ $name == *_busy ]] && modes="splice+busy"
+	for mode in $modes; do
+		OUT=/dev/null profile_cell "$name" "$mode"
+	done
 done
 cat /proc/net/tcp_splice
 set_mode baseline

@@ -74,7 +74,9 @@ int tsp_diag_get_info(struct sock *sk, struct sk_buff *skb, bool net_admin)
 	    nla_put_u8(skb, TSP_INFO_ACTIVE, ts->active) ||
 	    nla_put_u8(skb, TSP_INFO_TX_REFUSED, READ_ONCE(ts->tx_refused)) ||
 	    nla_put_u64_64bit(skb, TSP_INFO_STARTUP_BYTES,
-			      atomic64_read(&ts->startup_bytes), TSP_INFO_PAD))
+			      atomic64_read(&ts->startup_bytes), TSP_INFO_PAD) ||
+	    nla_put_u32(skb, TSP_INFO_SPIN_NS, READ_ONCE(ts->spin_ns)) ||
+	    nla_put_u32(skb, TSP_INFO_WAKE_NS, READ_ONCE(ts->wake_ns)))
 		goto cancel;
 	if (p && tsp_diag_put_pair(skb, ts, p, net_admin))
 		goto cancel;
@@ -95,6 +97,7 @@ size_t tsp_diag_get_info_size(const struct sock *sk, bool net_admin)
 	       4 * nla_total_size(sizeof(u8)) +		/* state, side, ... */
 	       nla_total_size(sizeof(u8)) +		/* nat */
 	       3 * nla_total_size(sizeof(u32)) +	/* ring size, fills */
+	       2 * nla_total_size(sizeof(u32)) +	/* spin, wake-up */
 	       nla_total_size(sizeof(u32)) +		/* peer netns */
 	       3 * nla_total_size_64bit(sizeof(u64));	/* bytes */
 }

@@ -240,24 +240,54 @@ static bool tsp_rx_fast_wakeup(const struct sock *sk,
 }
 
 /*
- * Adaptive spinning. A blocking reader whose waits have been short (the
- * peer answers within spin_max_us, as a request/response partner running
- * on another CPU does) spins before it sleeps, as a mutex spins on a
- * running owner: a sleep and a wake-up cost both ends more than the wait.
- * The spin doubles after a wait that it would have covered and shrinks
- * after one it would not (an idle peer), so a reader that waits long
- * stops spinning at once; it never spins while another task wants the CPU.
+ * Adaptive spinning. A blocking reader whose waits have been short (a
+ * request/response partner answering from another CPU) spins before it
+ * sleeps, as a mutex spins on a running owner: a sleep and a wake-up cost
+ * both ends more than such a wait. What a sleep costs here is measured:
+ * each sleeper notes when its waker woke it and when it ran again, and a
+ * socket keeps a moving average of that wake-up latency. A spin is worth
+ * up to twice it (the peer's own wake-up and its answer), never more than
+ * spin_max_us: spinning that long then sleeping costs at most about twice
+ * what the best choice for that wait would have. The spin doubles after a
+ * wait it would have covered and shrinks after one it would not (an idle
+ * peer), so a reader that waits long stops spinning at once; it never
+ * spins while another task wants the CPU.
  */
-static unsigned int tsp_spin_max_us = 50;
+static unsigned int tsp_spin_max_us = 200;
 module_param_named(spin_max_us, tsp_spin_max_us, uint, 0644);
 MODULE_PARM_DESC(spin_max_us,
-		 "Longest adaptive spin of a blocking reader before it sleeps, in microseconds, 0..1000 (default 50; 0: never spin)");
+		 "Ceiling of a blocking reader's adaptive spin before it sleeps, in microseconds, 0..1000 (default 200; 0: never spin)");
 
 #define TSP_SPIN_MIN_NS	1000
 
 static u64 tsp_spin_max_ns(void)
 {
 	return min_t(u64, READ_ONCE(tsp_spin_max_us), 1000) * NSEC_PER_USEC;
+}
+
+/* A sleeper's wait entry, which notes when a waker woke it. */
+struct tsp_wait {
+	struct wait_queue_entry wq;
+	u64 woken_at;			/* local_clock(); 0 until woken */
+	u64 slept_at;
+};
+
+/* Called by the waker, under the wait queue's lock. */
+static int tsp_wait_wake(struct wait_queue_entry *wq, unsigned int mode,
+			 int sync, void *key)
+{
+	struct tsp_wait *w = container_of(wq, struct tsp_wait, wq);
+
+	if (!READ_ONCE(w->woken_at))
+		WRITE_ONCE(w->woken_at, local_clock());
+	return woken_wake_function(wq, mode, sync, key);
+}
+
+static void tsp_wait_init(struct tsp_wait *w)
+{
+	init_wait_func(&w->wq, tsp_wait_wake);
+	w->woken_at = 0;
+	w->slept_at = local_clock();
 }
 
 /* Spin up to @ts->spin_ns for a byte or an event; true if one came. */
@@ -274,34 +304,51 @@ static bool tsp_recv_spin(struct sock *sk, const struct tsp_sock *ts)
 	return false;
 }
 
-/* A sleep of @waited_ns ended: spin longer next time, or shorter. */
-static void tsp_spin_adapt(struct tsp_sock *ts, u64 waited_ns)
+/*
+ * A sleep ended: note its wake-up latency, then spin longer next time if
+ * the wait for the peer (the spin, and the sleep until the waker came)
+ * fits the window, shorter if not.
+ */
+static void tsp_spin_adapt(struct tsp_sock *ts, const struct tsp_wait *w)
 {
-	u64 max = tsp_spin_max_ns();
+	u64 max = tsp_spin_max_ns(), now = local_clock();
+	u64 woken = READ_ONCE(w->woken_at), waited, lat;
 
-	if (waited_ns + ts->spin_ns <= max)
-		ts->spin_ns = clamp_t(u64, 2 * (u64)ts->spin_ns,
-				      TSP_SPIN_MIN_NS, max);
+	if (!max) {
+		WRITE_ONCE(ts->spin_ns, 0);
+		return;
+	}
+	waited = now - w->slept_at;
+	/* local_clock() may differ a little between CPUs: keep it sane. */
+	if (woken > w->slept_at && woken < now) {
+		lat = min(now - woken, max);
+		WRITE_ONCE(ts->wake_ns, ts->wake_ns ?
+			   (7 * (u64)ts->wake_ns + lat) / 8 : lat);
+		waited = woken - w->slept_at;
+	}
+	max = min(max, 2 * (u64)ts->wake_ns);
+	if (waited + ts->spin_ns <= max)
+		WRITE_ONCE(ts->spin_ns, clamp_t(u64, 2 * (u64)ts->spin_ns,
+						TSP_SPIN_MIN_NS, max));
 	else
-		ts->spin_ns = ts->spin_ns / 4 >= TSP_SPIN_MIN_NS ?
-			      ts->spin_ns / 4 : 0;
+		WRITE_ONCE(ts->spin_ns, ts->spin_ns / 4 >= TSP_SPIN_MIN_NS ?
+			   ts->spin_ns / 4 : 0);
 }
 
 /*
  * Sleep until the ring has a byte or something else happens, without the
  * rx mutex. Returns the time left.
  */
-static long tsp_recv_sleep(struct sock *sk, struct tsp_sock *ts, long timeo)
+static long tsp_recv_sleep(struct sock *sk, struct tsp_sock *ts,
+			   struct tsp_wait *w, long timeo)
 {
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-
-	add_wait_queue(sk_sleep(sk), &wait);
+	add_wait_queue(sk_sleep(sk), &w->wq);
 	/* Order our queueing before the ring check: see skwq_has_sleeper(). */
 	smp_mb();
 	mutex_unlock(&ts->rx_mutex);
 	if (!tsp_rx_fast_wakeup(sk, ts))
-		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
-	remove_wait_queue(sk_sleep(sk), &wait);
+		timeo = wait_woken(&w->wq, TASK_INTERRUPTIBLE, timeo);
+	remove_wait_queue(sk_sleep(sk), &w->wq);
 	mutex_lock(&ts->rx_mutex);
 	return timeo;
 }
@@ -314,9 +361,9 @@ static long tsp_recv_sleep(struct sock *sk, struct tsp_sock *ts, long timeo)
  * or -EAGAIN when nothing was posted. With the rx mutex, dropped meanwhile.
  */
 static int tsp_recv_direct(struct sock *sk, struct tsp_sock *ts,
-			   struct msghdr *msg, size_t len, long *timeo)
+			   struct msghdr *msg, size_t len,
+			   struct tsp_wait *w, long *timeo)
 {
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct page *pages[TSP_DIRECT_PAGES];
 	struct tsp_pair *p = tsp_pair_of(ts);
 	struct tsp_direct *d;
@@ -329,7 +376,7 @@ static int tsp_recv_direct(struct sock *sk, struct tsp_sock *ts,
 	rx = &p->ring[!ts->side];
 	if (tsp_direct_post(d, pages, msg, len))
 		return -EAGAIN;
-	add_wait_queue(sk_sleep(sk), &wait);
+	add_wait_queue(sk_sleep(sk), &w->wq);
 	/*
 	 * Order the post before the ring check: a writer that wrote to the
 	 * ring without seeing it has woken us, or we see its bytes.
@@ -338,8 +385,8 @@ static int tsp_recv_direct(struct sock *sk, struct tsp_sock *ts,
 	mutex_unlock(&ts->rx_mutex);
 	while (!tsp_direct_done(d) && !tsp_ring_used(rx) &&
 	       !tsp_rx_event(sk, ts) && *timeo && !signal_pending(current))
-		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
-	remove_wait_queue(sk_sleep(sk), &wait);
+		*timeo = wait_woken(&w->wq, TASK_INTERRUPTIBLE, *timeo);
+	remove_wait_queue(sk_sleep(sk), &w->wq);
 	mutex_lock(&ts->rx_mutex);
 	return tsp_direct_withdraw(d, msg);
 }
@@ -355,8 +402,8 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 	int target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 	long timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	int copied = 0, err = 0, n;
+	struct tsp_wait w;
 	bool spun = false;
-	u64 slept;
 
 	*more = false;
 	mutex_lock(&ts->rx_mutex);
@@ -399,19 +446,16 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 			if (tsp_recv_spin(sk, ts))
 				continue;
 		}
-		slept = local_clock();
-		n = tsp_recv_direct(sk, ts, msg, len - copied, &timeo);
+		tsp_wait_init(&w);
+		n = tsp_recv_direct(sk, ts, msg, len - copied, &w, &timeo);
 		if (n > 0) {
 			copied += n;
 			tsp_event_add(TSP_EV_BYTES_RING, n);
 			tsp_event_add(TSP_EV_BYTES_DIRECT, n);
 		} else if (n < 0) {
-			timeo = tsp_recv_sleep(sk, ts, timeo);
+			timeo = tsp_recv_sleep(sk, ts, &w, timeo);
 		}
-		if (tsp_spin_max_ns())
-			tsp_spin_adapt(ts, local_clock() - slept);
-		else
-			ts->spin_ns = 0;
+		tsp_spin_adapt(ts, &w);
 	}
 out:
 	ts->last_read = copied;

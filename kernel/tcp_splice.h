@@ -197,7 +197,8 @@ struct tsp_sock {
 	atomic64_t startup_bytes;	/* read over TCP while paired */
 	struct mutex tx_mutex;		/* our ring's writers */
 	struct mutex rx_mutex;		/* our peer's ring's readers */
-	u32 spin_ns;			/* adaptive spin; @rx_mutex */
+	u32 spin_ns;			/* adaptive spin; @rx_mutex (diag) */
+	u32 wake_ns;			/* mean wake-up latency; as @spin_ns */
 	u32 last_read;			/* bytes the last read returned */
 	struct rcu_head rcu;
 };

@@ -43,6 +43,8 @@ enum {
 	TSP_INFO_TX_REFUSED,   /* u8, 1: no ring for its sends (memory); TCP */
 	TSP_INFO_PEER_NETNS,   /* u32, the peer's netns inode (CAP_NET_ADMIN only) */
 	TSP_INFO_PAD,
+	TSP_INFO_SPIN_NS,      /* u32, its blocking reader's spin before sleeping */
+	TSP_INFO_WAKE_NS,      /* u32, its reader's mean measured wake-up latency */
 	__TSP_INFO_MAX,
 };
 

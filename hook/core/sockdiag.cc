@@ -85,6 +85,12 @@ void decode_tsp_info(const unsigned char* data, std::size_t len, UlpInfo* u) {
             case TSP_INFO_PEER_NETNS:
                 if (get(p, n, &w)) u->peer_netns = w;
                 break;
+            case TSP_INFO_SPIN_NS:
+                get(p, n, &u->spin_ns);
+                break;
+            case TSP_INFO_WAKE_NS:
+                get(p, n, &u->wake_ns);
+                break;
             default:  // TSP_INFO_PAD and attributes newer than us
                 break;
         }

@@ -48,7 +48,8 @@ void print_text(const std::vector<SocketInfo>& socks, CgroupNames& cgroup) {
             l << " " << end_state_name(u.state) << " side=" << unsigned(u.side)
               << " active=" << u.active << " ring=" << u.ring_size << " tx=" << u.tx_bytes
               << "(fill " << u.tx_fill << ") rx=" << u.rx_bytes << "(fill " << u.rx_fill
-              << ") startup=" << u.startup_bytes;
+              << ") startup=" << u.startup_bytes << " spin=" << u.spin_ns / 1000
+              << "us wake=" << u.wake_ns / 1000 << "us";
             if (u.nat) l << " nat=1";
             if (u.tx_refused) l << " tx_refused=1";
             if (u.peer_netns) l << " peer_netns=" << *u.peer_netns;
@@ -94,6 +95,8 @@ void print_json(const std::vector<SocketInfo>& socks, CgroupNames& cgroup) {
             j["rx_fill"] = u.rx_fill;
             j["startup"] = u.startup_bytes;
             j["tx_refused"] = u.tx_refused ? 1 : 0;
+            j["spin_ns"] = u.spin_ns;
+            j["wake_ns"] = u.wake_ns;
             if (u.peer_netns) j["peer_netns"] = *u.peer_netns;
         }
         if (s.decided) {  // never the token

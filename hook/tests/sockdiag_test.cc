@@ -66,6 +66,8 @@ Bytes full_tsp_info(bool with_netns) {
     put_int<std::uint64_t>(in, TSP_INFO_STARTUP_BYTES, 9);
     put_int<std::uint8_t>(in, TSP_INFO_TX_REFUSED, 1);
     if (with_netns) put_int<std::uint32_t>(in, TSP_INFO_PEER_NETNS, 4026531840U);
+    put_int<std::uint32_t>(in, TSP_INFO_SPIN_NS, 24000);
+    put_int<std::uint32_t>(in, TSP_INFO_WAKE_NS, 12000);
     return in;
 }
 
@@ -95,6 +97,8 @@ TEST(SockDiagParse, Full) {
     EXPECT_TRUE(u->tx_refused);
     ASSERT_TRUE(u->peer_netns);
     EXPECT_EQ(*u->peer_netns, 4026531840U);
+    EXPECT_EQ(u->spin_ns, 24000u);
+    EXPECT_EQ(u->wake_ns, 12000u);
 }
 
 TEST(SockDiagParse, PartialWithoutNetns) {

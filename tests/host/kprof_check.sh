@@ -6,15 +6,8 @@
 # Needs root (system-wide perf events); a second or two in all.
 # Usage: kprof_check.sh BUILD_DIR.  Closing line: "N passed, N failed".
 set -uo pipefail
-bin=$(find "${1:-build}" -type f -name tsp-kprof -perm -u+x | head -n 1)
-passed=0 failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-bad() { echo "FAIL $*"; failed=$((failed + 1)); }
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit
-}
+source "$(dirname "$0")/checklib.sh"
+bin=$(tool "${1:-build}" tsp-kprof)
 [ -n "$bin" ] || { bad "tsp-kprof: not built"; finish; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -4,15 +4,8 @@
 # (a few seconds in all; the guest bench relies on its closing line).
 # Usage: pingpong_check.sh BUILD_DIR.  Closing line: "N passed, N failed".
 set -uo pipefail
-bin=$(find "${1:-build}" -type f -name tsp-pingpong -perm -u+x | head -n 1)
-passed=0 failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-bad() { echo "FAIL $*"; failed=$((failed + 1)); }
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit
-}
+source "$(dirname "$0")/checklib.sh"
+bin=$(tool "${1:-build}" tsp-pingpong)
 [ -n "$bin" ] || { bad "tsp-pingpong: not built"; finish; }
 dir=$(mktemp -d)
 # A fixed port: tsp-pingpong names the port it was given, not one the kernel chose.

@@ -39,7 +39,7 @@ check "... freed" settle
 
 # --- the adaptive spin of blocking readers: off, and at its longest ---
 SPIN=/sys/module/tcp_splice/parameters/spin_max_us
-check_eq "spin_max_us defaults to 50" 50 "$(cat $SPIN)"
+check_eq "spin_max_us defaults to 200" 200 "$(cat $SPIN)"
 port=7111
 for us in 0 1000; do
 	echo $us >$SPIN
@@ -47,7 +47,22 @@ for us in 0 1000; do
 	check "... freed" settle
 	port=$((port + 1))
 done
-echo 50 >$SPIN
+echo 200 >$SPIN
+# What the spin is, per socket (sock_diag): it grows against measured
+# wake-ups in a ping-pong, falls to nothing before an idle peer, and is off
+# with spin_max_us=0.
+spin_py() { run_in $CG -- timeout 120 python3 "$TSP_LIB/spin.py" "$@"; }
+run_in $CG -- tsp-pingpong server --tcp 127.0.0.1:7115 >/dev/null 2>&1 &
+pp=$!
+sleep 1
+check "1 B ping-pong: the server's reader measured its wake-ups and spins" spin_py 7115 busy
+check "a byte every 50 ms: that reader stops spinning" spin_py 7115 idle
+echo 0 >$SPIN
+check "spin_max_us=0: no reader spins or measures" spin_py 7115 off
+echo 200 >$SPIN
+kill $pp
+wait $pp 2>/dev/null
+check "... freed" settle
 
 # --- bytes before either end pairs (Fast Open data in the SYN) ---
 s0=$(c bytes_startup) p0=$(c pairs_total)
