@@ -28,8 +28,8 @@ struct UlpInfo {
     std::uint64_t rx_bytes = 0;
     std::uint64_t startup_bytes = 0;
     bool tx_refused = false;
-    std::uint32_t spin_ns = 0;  // its blocking reader's adaptive spin before sleeping
-    std::uint32_t wake_ns = 0;  // its reader's mean measured wake-up latency
+    std::uint32_t spin_ns = 0;                // its blocking reader's adaptive spin before sleeping
+    std::uint32_t wake_ns = 0;                // its reader's mean measured wake-up latency
     std::optional<std::uint32_t> peer_netns;  // only for CAP_NET_ADMIN requesters
 };
 
