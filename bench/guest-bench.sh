@@ -271,7 +271,7 @@ if want pingpong; then
 fi
 done
 
-# TSP_BENCH_PROFILE (comma list of cells, default none) profiles cells after
+# TSP_BENCH_PROFILE (comma list of cells; empty: none) profiles cells after
 # the measured repetitions, each in baseline and splice (and splice+busy for
 # the rr_busy cells), with tsp-kprof (a cpu-clock sampler: the guest has no
 # perf). Reports in $TSP_OUT/profile/, copied to bench/results/profile/.
@@ -298,7 +298,8 @@ profile_cell() { # NAME MODE
 	wait $prof
 	echo "profile $name $mode: $out"
 }
-for name in ${TSP_BENCH_PROFILE//,/ }; do
+PROFILE=${TSP_BENCH_PROFILE-rr1,rr1k,rr1_busy,rr1k_busy,stream1k_busy,stream16k,redis1,redis50}
+for name in ${PROFILE//,/ }; do
 	modes="baseline splice"
 	[[ $name == *_busy ]] && modes="splice+busy"
 	for mode in $modes; do

@@ -12,6 +12,7 @@
  *   ringmem.c   ring sizes and memory: limits, per-netns shares, memcg
  *   proto.c     control: proto tables, install/restore, close/disconnect
  *   tx.c, rx.c  data: the send and the receive paths
+ *   spin.c      how long a blocking reader spins: its measured wake-ups
  *   direct.c    one copy: a waiting reader's pages, filled by the writer
  *   stats.c     counters and /proc/net files
  *   diag.c      per-socket details for sock_diag (ss -tie)

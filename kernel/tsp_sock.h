@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tcp_splice: our state in a socket, for the parts that work on sockets
- * (proto.c, tx.c, rx.c).
+ * (proto.c, tx.c, rx.c, spin.c).
  */
 #ifndef _TCP_SPLICE_SOCK_H
 #define _TCP_SPLICE_SOCK_H
@@ -31,6 +31,17 @@ static inline struct tsp_sock *tsp_sk_or_null(const struct sock *sk)
 {
 	return rcu_dereference_raw(inet_csk(sk)->icsk_ulp_data);
 }
+
+/* A sleeper's wait entry, which notes when a waker woke it. */
+struct tsp_wait {
+	struct wait_queue_entry wq;
+	u64 woken_at;			/* local_clock(); 0 until woken */
+	u64 slept_at;
+};
+
+/* spin.c */
+void tsp_wait_init(struct tsp_wait *w);
+void tsp_spin_adapt(struct tsp_sock *ts, const struct tsp_wait *w);
 
 /* Why a sender or receiver with nothing to do must not sleep, or 0. */
 static inline int tsp_wait_error(long timeo)
