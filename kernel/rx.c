@@ -90,14 +90,18 @@ bool tsp_rx_unread(const struct sock *sk, const struct tsp_sock *ts)
 /*
  * Busy-poll the ring (net.core.busy_read or SO_BUSY_POLL) before
  * sleeping: loopback and veth have no NAPI to poll, the ring is the queue.
+ * Timed by local_clock(), not busy_loop_current_time()'s ktime_get():
+ * where the clocksource is the HPET (a VM whose TSC was found unstable),
+ * reading it would cost more than the ring check it paces.
  */
 static void tsp_busy_wait(struct sock *sk, const struct tsp_sock *ts, u32 off)
 {
 #ifdef CONFIG_NET_RX_BUSY_POLL
-	unsigned long start = busy_loop_current_time();
+	u64 end = local_clock() +
+		  (u64)READ_ONCE(sk->sk_ll_usec) * NSEC_PER_USEC;
 
 	while (!tsp_rx_wakeup(sk, ts, off) && !signal_pending(current) &&
-	       !need_resched() && !sk_busy_loop_timeout(sk, start))
+	       !need_resched() && local_clock() < end)
 		cpu_relax();
 #endif
 }
@@ -358,7 +362,7 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 			spun = true;
 			continue;
 		}
-		if (!spun && ts->spin_ns) {
+		if (!spun && ts->spin_ns && READ_ONCE(ts->sent)) {
 			spun = true;
 			if (tsp_recv_spin(sk, ts))
 				continue;
@@ -376,6 +380,8 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 	}
 out:
 	ts->last_read = copied;
+	if (copied && READ_ONCE(ts->sent))
+		WRITE_ONCE(ts->sent, false);
 	mutex_unlock(&ts->rx_mutex);
 	return copied ? copied : err;
 }

@@ -17,7 +17,11 @@
  * Adaptive spinning. A blocking reader whose waits have been short (a
  * request/response partner answering from another CPU) spins before it
  * sleeps, as a mutex spins on a running owner: a sleep and a wake-up cost
- * both ends more than such a wait. What a sleep costs here is measured:
+ * both ends more than such a wait. It spins only while it waits for an
+ * answer, when its socket sent since its last read: a reader that only
+ * receives (a stream) sleeps, so that bytes gather in the ring (or go
+ * straight into its posted pages, direct.c) instead of being taken one
+ * send at a time at the cost of the writer's cache lines. What a sleep costs here is measured:
  * each sleeper notes when its waker woke it and when it ran again, and a
  * socket keeps a moving average of that wake-up latency. A spin is worth
  * up to twice it (the peer's own wake-up and its answer), never more than

@@ -201,6 +201,7 @@ struct tsp_sock {
 	u32 spin_ns;			/* adaptive spin; @rx_mutex (diag) */
 	u32 wake_ns;			/* mean wake-up latency; as @spin_ns */
 	u32 last_read;			/* bytes the last read returned */
+	bool sent;			/* sent since our last read (spin.c) */
 	struct rcu_head rcu;
 };
 
