@@ -15,11 +15,21 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 namespace tsp::tools {
+
+// A tool's fatal error: "TOOL: WHAT[: strerror(ERR)]" on stderr, exit status 1.
+[[noreturn]] inline void die_as(const char* tool, const std::string& what, int err = 0) {
+    if (err)
+        std::fprintf(stderr, "%s: %s: %s\n", tool, what.c_str(), std::strerror(err));
+    else
+        std::fprintf(stderr, "%s: %s\n", tool, what.c_str());
+    std::exit(1);
+}
 
 inline double now_s() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())

@@ -49,11 +49,7 @@ constexpr int kMaxStack = 16;
 constexpr std::size_t kRingPages = 64;  // data pages per CPU (a power of two)
 
 [[noreturn]] void die(const std::string& what, int err = 0) {
-    if (err)
-        std::fprintf(stderr, "tsp-kprof: %s: %s\n", what.c_str(), std::strerror(err));
-    else
-        std::fprintf(stderr, "tsp-kprof: %s\n", what.c_str());
-    std::exit(1);
+    tsp::tools::die_as("tsp-kprof", what, err);
 }
 
 [[noreturn]] void usage(const std::string& why) {

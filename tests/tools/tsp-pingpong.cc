@@ -52,11 +52,7 @@ constexpr std::uint32_t kMaxSize = 16u << 20;
 constexpr double kStallS = 5;
 
 [[noreturn]] void die(const std::string& what, int err = 0) {
-    if (err)
-        std::fprintf(stderr, "tsp-pingpong: %s: %s\n", what.c_str(), std::strerror(err));
-    else
-        std::fprintf(stderr, "tsp-pingpong: %s\n", what.c_str());
-    std::exit(1);
+    tsp::tools::die_as("tsp-pingpong", what, err);
 }
 
 [[noreturn]] void usage(const std::string& why) {
