@@ -283,7 +283,8 @@ profile_cell() { # NAME MODE
 	mkdir -p "$TSP_OUT/profile"
 	out="$TSP_OUT/profile/$name-$mode.txt"
 	case $name in
-	rr1*) set -- netperf_cell "$mode" loopback 127.0.0.1 TCP_RR "$([ "${name%_busy}" = rr1k ] && echo 1024 || echo 1)" ;;
+	rr1k*) set -- netperf_cell "$mode" loopback 127.0.0.1 TCP_RR 1024 ;;
+	rr1*) set -- netperf_cell "$mode" loopback 127.0.0.1 TCP_RR 1 ;;
 	stream1k*) set -- netperf_cell "$mode" netns 10.80.0.2 TCP_STREAM 1024 ;;
 	stream16k*) set -- netperf_cell "$mode" netns 10.80.0.2 TCP_STREAM 16384 ;;
 	redis1) set -- redis_cell "$mode" 1 ;;

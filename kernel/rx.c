@@ -88,25 +88,6 @@ bool tsp_rx_unread(const struct sock *sk, const struct tsp_sock *ts)
 }
 
 /*
- * Busy-poll the ring (net.core.busy_read or SO_BUSY_POLL) before
- * sleeping: loopback and veth have no NAPI to poll, the ring is the queue.
- * Timed by local_clock(), not busy_loop_current_time()'s ktime_get():
- * where the clocksource is the HPET (a VM whose TSC was found unstable),
- * reading it would cost more than the ring check it paces.
- */
-static void tsp_busy_wait(struct sock *sk, const struct tsp_sock *ts, u32 off)
-{
-#ifdef CONFIG_NET_RX_BUSY_POLL
-	u64 end = local_clock() +
-		  (u64)READ_ONCE(sk->sk_ll_usec) * NSEC_PER_USEC;
-
-	while (!tsp_rx_wakeup(sk, ts, off) && !signal_pending(current) &&
-	       !need_resched() && local_clock() < end)
-		cpu_relax();
-#endif
-}
-
-/*
  * poll()'s EPOLLIN beyond TCP's queue: the ring holds at least SO_RCVLOWAT
  * bytes (at most a ring's worth, which the sender can always fill), and no
  * startup byte is still owed over TCP.
@@ -242,18 +223,40 @@ static bool tsp_rx_fast_wakeup(const struct sock *sk,
 	return tsp_rx_wakeup(sk, ts, 0) || tsp_rx_event(sk, ts);
 }
 
-/* Spin up to @ts->spin_ns (spin.c) for a byte or an event; true if one came. */
-static bool tsp_recv_spin(struct sock *sk, const struct tsp_sock *ts)
+/*
+ * Spin up to @ns for the byte at stream offset @off; true if it came. Ends
+ * at a signal or when the scheduler wants the CPU. Timed by local_clock(),
+ * not busy_loop_current_time()'s ktime_get(): where the clocksource is the
+ * HPET (a VM whose TSC was found unstable), reading it would cost more
+ * than the ring check it paces. The @adaptive spin (spin.c; the fast
+ * reader, @off 0) also ends at an event for the locked path and whenever
+ * another task could run: unlike busy polling, nobody asked for it.
+ */
+static bool tsp_spin_for(struct sock *sk, const struct tsp_sock *ts, u32 off,
+			 u64 ns, bool adaptive)
 {
-	u64 end = local_clock() + ts->spin_ns;
+	u64 end = local_clock() + ns;
 
-	do {
-		if (tsp_rx_fast_wakeup(sk, ts))
-			return true;
+	while (!tsp_rx_wakeup(sk, ts, off) &&
+	       !(adaptive && tsp_rx_event(sk, ts))) {
+		if (need_resched() || signal_pending(current) ||
+		    (adaptive && !single_task_running()) || local_clock() >= end)
+			return false;
 		cpu_relax();
-	} while (!need_resched() && !signal_pending(current) &&
-		 single_task_running() && local_clock() < end);
-	return false;
+	}
+	return true;
+}
+
+/*
+ * Busy-poll the ring (net.core.busy_read or SO_BUSY_POLL) before
+ * sleeping: loopback and veth have no NAPI to poll, the ring is the queue.
+ */
+static void tsp_busy_wait(struct sock *sk, const struct tsp_sock *ts, u32 off)
+{
+#ifdef CONFIG_NET_RX_BUSY_POLL
+	tsp_spin_for(sk, ts, off,
+		     (u64)READ_ONCE(sk->sk_ll_usec) * NSEC_PER_USEC, false);
+#endif
 }
 
 /*
@@ -364,7 +367,7 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 		}
 		if (!spun && ts->spin_ns && READ_ONCE(ts->sent)) {
 			spun = true;
-			if (tsp_recv_spin(sk, ts))
+			if (tsp_spin_for(sk, ts, 0, ts->spin_ns, true))
 				continue;
 		}
 		tsp_wait_init(&w);

@@ -21,9 +21,11 @@
  * answer, when its socket sent since its last read: a reader that only
  * receives (a stream) sleeps, so that bytes gather in the ring (or go
  * straight into its posted pages, direct.c) instead of being taken one
- * send at a time at the cost of the writer's cache lines. What a sleep costs here is measured:
- * each sleeper notes when its waker woke it and when it ran again, and a
- * socket keeps a moving average of that wake-up latency. A spin is worth
+ * send at a time at the cost of the writer's cache lines.
+ *
+ * What a sleep costs here is measured: each sleeper notes when its waker
+ * woke it and when it ran again, and a socket keeps a moving average of
+ * that wake-up latency. A spin is worth
  * up to twice it (the peer's own wake-up and its answer), never more than
  * spin_max_us: spinning that long then sleeping costs at most about twice
  * what the best choice for that wait would have. The spin doubles after a

@@ -190,7 +190,7 @@ static size_t tsp_tx_chunk(const struct msghdr *msg)
 static void tsp_tx_published(struct tsp_sock *ts, struct tsp_pair *p, u32 n)
 {
 	/* Our next read waits for an answer (spin.c); read by the readers. */
-	if (!ts->sent)
+	if (!READ_ONCE(ts->sent))
 		WRITE_ONCE(ts->sent, true);
 	WRITE_ONCE(p->bytes[ts->side], p->bytes[ts->side] + n);
 	tsp_pair_wake(p, !ts->side, false);
