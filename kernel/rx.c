@@ -326,8 +326,8 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 	int target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 	long timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	int copied = 0, err = 0, n;
+	bool polled = false, spun = false;
 	struct tsp_wait w;
-	bool spun = false;
 
 	*more = false;
 	mutex_lock(&ts->rx_mutex);
@@ -358,13 +358,18 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 		err = tsp_wait_error(timeo);
 		if (err)
 			break;
-		if (!spun && sk_can_busy_loop(sk)) {
+		if (!polled && sk_can_busy_loop(sk)) {
 			mutex_unlock(&ts->rx_mutex);
 			tsp_busy_wait(sk, ts, 0);
 			mutex_lock(&ts->rx_mutex);
-			spun = true;
+			polled = true;
 			continue;
 		}
+		/*
+		 * Busy polling comes on top of the adaptive spin, never instead
+		 * of it: an answer that takes longer than busy_read must not
+		 * cost a sleep the spin would have saved.
+		 */
 		if (!spun && ts->spin_ns && READ_ONCE(ts->sent)) {
 			spun = true;
 			if (tsp_spin_for(sk, ts, 0, ts->spin_ns, true))
