@@ -142,6 +142,7 @@ redis_cell() { # MODE CONC [PATH]
 # TSP_BENCH_RR_SIZES, TSP_BENCH_STREAM_SIZES: a subset of the sizes (comma list).
 # TSP_BENCH_SPIN_US: the module's spin_max_us for this run (a TCG guest is
 # several times slower than hardware, wake-ups included).
+# TSP_BENCH_RING_KB: the module's ring_kbytes for this run.
 RR_SIZES=${TSP_BENCH_RR_SIZES:-1,64,1024,16384,65536}
 RR_SIZES=${RR_SIZES//,/ }
 STREAM_SIZES=${TSP_BENCH_STREAM_SIZES:-1024,4096,16384}
@@ -149,7 +150,11 @@ STREAM_SIZES=${STREAM_SIZES//,/ }
 if [ -n "${TSP_BENCH_SPIN_US:-}" ]; then
 	echo "$TSP_BENCH_SPIN_US" >/sys/module/tcp_splice/parameters/spin_max_us
 fi
-echo "spin_max_us=$(cat /sys/module/tcp_splice/parameters/spin_max_us)"
+if [ -n "${TSP_BENCH_RING_KB:-}" ]; then
+	echo "$TSP_BENCH_RING_KB" >/sys/module/tcp_splice/parameters/ring_kbytes
+fi
+echo "spin_max_us=$(cat /sys/module/tcp_splice/parameters/spin_max_us)" \
+	"ring_kbytes=$(cat /sys/module/tcp_splice/parameters/ring_kbytes)"
 sysctl -qw net.core.somaxconn=262144 net.ipv4.tcp_max_syn_backlog=262144 \
 	net.ipv4.tcp_syncookies=0 net.ipv4.ip_local_port_range="10000 65000"
 # The ClusterIP rules load conntrack: its table must hold conn_setup's
