@@ -1,16 +1,15 @@
 #include "core/cgroup_tree.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <fstream>
 #include <functional>
-#include <memory>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/files.h"
 
 namespace tsp {
 namespace {
@@ -34,11 +33,8 @@ void walk(const std::string& root,
         [&](const std::string& dir, std::uint64_t id, int depth) {
             fn(dir, id);
             if (++seen >= kMaxDirs || depth >= kMaxDepth) return;
-            std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-            if (!d) return;
-            while (const dirent* e = ::readdir(d.get())) {
-                if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
-                std::string sub = dir == "/" ? "/" + std::string(e->d_name) : dir + "/" + e->d_name;
+            for (const auto& name : subdir_entries(dir)) {
+                std::string sub = dir == "/" ? "/" + name : dir + "/" + name;
                 struct stat sst;
                 if (::lstat(sub.c_str(), &sst) != 0 || !S_ISDIR(sst.st_mode) || sst.st_dev != dev)
                     continue;

@@ -1,16 +1,13 @@
 // The reads of `tcp-splice-ctl doctor`: each fact is looked at on its own,
 // and a look that fails leaves the fact unknown rather than throwing.
 #include <bpf/btf.h>
-#include <dirent.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <memory>
-#include <string_view>
 
 #include "core/checks.h"
 #include "core/doctor.h"
@@ -64,16 +61,10 @@ std::optional<bool> btf_has_kfunc(const std::string& vmlinux, const std::string&
 
 // The first process whose comm is `comm`.
 std::optional<int> find_process(const std::string& proc_dir, const std::string& comm) {
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(proc_dir.c_str()), ::closedir);
-    if (!dir) return std::nullopt;
-    while (const dirent* e = ::readdir(dir.get())) {
-        const std::string_view name = e->d_name;
-        int pid = 0;
-        auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
-        if (ec != std::errc() || end != name.data() + name.size()) continue;
+    for (const long pid : pid_entries(proc_dir)) {
         try {
-            if (trimmed(read_file(proc_dir + "/" + std::string(name) + "/comm", 64)) == comm)
-                return pid;
+            if (trimmed(read_file(proc_dir + "/" + std::to_string(pid) + "/comm", 64)) == comm)
+                return static_cast<int>(pid);
         } catch (const Error&) {
             // gone meanwhile, or hidden
         }

@@ -1,6 +1,5 @@
 #include "core/failures.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -10,9 +9,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <tuple>
+
+#include "core/files.h"
 
 namespace tsp {
 namespace {
@@ -128,10 +128,7 @@ std::vector<FailureCount> read_failures(const std::string& state_dir) {
     std::vector<FailureCount> out;
     try {
         const std::string dir = state_dir + "/failures";
-        std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-        if (!d) return out;
-        while (auto* e = ::readdir(d.get())) {
-            const std::string name = e->d_name;
+        for (const auto& name : dir_entries(dir)) {
             const auto dot = name.find('.');
             if (dot == std::string::npos) continue;
             FailureCount c{name.substr(0, dot), name.substr(dot + 1), 0};

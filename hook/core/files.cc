@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <memory>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/fd.h"
@@ -67,15 +69,44 @@ bool path_exists(const std::string& path) {
     return ::lstat(path.c_str(), &st) == 0;
 }
 
+namespace {
+
+// Calls fn for each entry of @dir; none when it cannot be read.
+template <class Fn>
+void each_entry(const std::string& dir, Fn&& fn) {
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d) return;
+    while (const dirent* e = ::readdir(d.get())) fn(*e);
+}
+
+}  // namespace
+
 std::vector<std::string> dir_entries(const std::string& dir) {
     std::vector<std::string> names;
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-    if (!d) return names;
-    while (auto* e = ::readdir(d.get())) {
-        const std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(n);
-    }
+    each_entry(dir, [&](const dirent& e) {
+        const std::string_view n = e.d_name;
+        if (n != "." && n != "..") names.emplace_back(n);
+    });
     return names;
+}
+
+std::vector<std::string> subdir_entries(const std::string& dir) {
+    std::vector<std::string> names;
+    each_entry(dir, [&](const dirent& e) {
+        if (e.d_type == DT_DIR && e.d_name[0] != '.') names.emplace_back(e.d_name);
+    });
+    return names;
+}
+
+std::vector<long> pid_entries(const std::string& dir) {
+    std::vector<long> pids;
+    each_entry(dir, [&](const dirent& e) {
+        const std::string_view n = e.d_name;
+        long pid = 0;
+        auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), pid);
+        if (ec == std::errc() && end == n.data() + n.size() && pid > 0) pids.push_back(pid);
+    });
+    return pids;
 }
 
 }  // namespace tsp

@@ -26,4 +26,12 @@ bool path_exists(const std::string& path);
 // The names in @dir but "." and ".."; none when it cannot be read.
 std::vector<std::string> dir_entries(const std::string& dir);
 
+// The names of @dir's subdirectories (by the entries' type), hidden ones
+// (a leading ".") left out; none when it cannot be read.
+std::vector<std::string> subdir_entries(const std::string& dir);
+
+// The entries of @dir named by a positive decimal number (/proc's
+// processes), as numbers; none when it cannot be read.
+std::vector<long> pid_entries(const std::string& dir);
+
 }  // namespace tsp

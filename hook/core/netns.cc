@@ -1,18 +1,16 @@
 #include "core/netns.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <fstream>
-#include <memory>
 #include <set>
 #include <utility>
 
 #include "core/error.h"
+#include "core/files.h"
 
 namespace tsp {
 namespace {
@@ -32,23 +30,12 @@ void cgroup_pids(const std::string& dir, int depth, Fn&& fn) {
     std::ifstream procs(dir + "/cgroup.procs");
     for (long pid; procs >> pid;) fn(pid);
     if (depth > 64) return;  // cgroup v2 nests far less; stop on loops
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-    if (!d) return;
-    while (const dirent* e = ::readdir(d.get())) {
-        if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
-        cgroup_pids(dir + "/" + e->d_name, depth + 1, fn);
-    }
+    for (const auto& sub : subdir_entries(dir)) cgroup_pids(dir + "/" + sub, depth + 1, fn);
 }
 
 template <class Fn>
 void all_pids(Fn&& fn) {
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir("/proc"), ::closedir);
-    if (!d) return;
-    while (const dirent* e = ::readdir(d.get())) {
-        char* end;
-        long pid = std::strtol(e->d_name, &end, 10);
-        if (*end == '\0' && pid > 0) fn(pid);
-    }
+    for (const long pid : pid_entries("/proc")) fn(pid);
 }
 
 }  // namespace

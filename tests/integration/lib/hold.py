@@ -6,6 +6,8 @@ import socket
 import sys
 import time
 
+from dial import dial
+
 mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 fam = socket.AF_INET6 if ":" in host else socket.AF_INET
 if mode == "serve":
@@ -20,16 +22,14 @@ if mode == "serve":
     time.sleep(secs)
 else:
     bind_port, secs = int(sys.argv[4]), float(sys.argv[5])
-    for _ in range(100):  # a socket whose connect failed cannot retry
+
+    def new_socket():
         c = socket.socket(fam, socket.SOCK_STREAM)
         c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         c.bind(("", bind_port))
-        try:
-            c.connect((host, port))
-            break
-        except ConnectionRefusedError:
-            c.close()
-            time.sleep(0.1)
+        return c
+
+    c = dial((host, port), new_socket)
     c.sendall(b"ping")
     assert c.recv(4) == b"pong"
     time.sleep(secs)

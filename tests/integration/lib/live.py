@@ -9,6 +9,8 @@ import socket
 import sys
 import time
 
+from dial import dial
+
 mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 
@@ -43,14 +45,7 @@ if mode == "serve":
         s.sendall(b)
 else:
     go = sys.argv[4]
-    for _ in range(100):
-        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            c.connect((host, port))
-            break
-        except ConnectionRefusedError:
-            c.close()
-            time.sleep(0.1)
+    c = dial((host, port))
     exchange(c, 65536)
     print("before ok", flush=True)
     while not os.path.exists(go):

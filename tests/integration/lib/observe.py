@@ -17,21 +17,14 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dial import dial  # noqa: E402
 from nat import serve  # noqa: E402
 from semantics import pattern, recv_exact  # noqa: E402
 
 
-def dial(host, port):
-    for _ in range(100):
-        try:
-            return socket.create_connection((host, port), timeout=30)
-        except ConnectionRefusedError:
-            time.sleep(0.1)
-    raise SystemExit(f"cannot connect to {host}:{port}")
-
-
 def one(host, port, nbytes, hold):
-    s = dial(host, port)
+    s = dial((host, port))
+    s.settimeout(30)
     me = s.getsockname()[1]
     data = pattern(nbytes, me)
     t = threading.Thread(target=lambda: s.sendall(data))

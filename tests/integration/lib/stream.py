@@ -15,7 +15,8 @@ import random
 import socket
 import sys
 import threading
-import time
+
+from dial import dial
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--serve", action="store_true")
@@ -119,14 +120,7 @@ def connect_one(i):
         first = min(1000, a.nbytes)
         c.sendto(expected(port * 2, 0, first), socket.MSG_FASTOPEN, (a.host, a.port))
     else:
-        for _ in range(100):  # a socket whose connect failed cannot retry
-            c = new_socket(i)
-            try:
-                c.connect((a.host, a.port))
-                break
-            except ConnectionRefusedError:
-                c.close()
-                time.sleep(0.1)
+        c = dial((a.host, a.port), lambda: new_socket(i))
         port = c.getsockname()[1]
     c.settimeout(300)
     return c, port, first
