@@ -224,7 +224,8 @@ static bool tsp_rx_fast_wakeup(const struct sock *sk,
 }
 
 /*
- * Spin up to @ns for the byte at stream offset @off; true if it came. Ends
+ * Spin up to @ns for the byte at stream offset @off, or for a writer to
+ * fill our post @d if there is one; true if it came. Ends
  * at a signal or when the scheduler wants the CPU. Timed by local_clock(),
  * not busy_loop_current_time()'s ktime_get(): where the clocksource is the
  * HPET (a VM whose TSC was found unstable), reading it would cost more
@@ -233,11 +234,11 @@ static bool tsp_rx_fast_wakeup(const struct sock *sk,
  * another task could run: unlike busy polling, nobody asked for it.
  */
 static bool tsp_spin_for(struct sock *sk, const struct tsp_sock *ts, u32 off,
-			 u64 ns, bool adaptive)
+			 const struct tsp_direct *d, u64 ns, bool adaptive)
 {
 	u64 end = local_clock() + ns;
 
-	while (!tsp_rx_wakeup(sk, ts, off) &&
+	while (!tsp_rx_wakeup(sk, ts, off) && !(d && tsp_direct_done(d)) &&
 	       !(adaptive && tsp_rx_event(sk, ts))) {
 		if (need_resched() || signal_pending(current) ||
 		    (adaptive && !single_task_running()) || local_clock() >= end)
@@ -254,7 +255,7 @@ static bool tsp_spin_for(struct sock *sk, const struct tsp_sock *ts, u32 off,
 static void tsp_busy_wait(struct sock *sk, const struct tsp_sock *ts, u32 off)
 {
 #ifdef CONFIG_NET_RX_BUSY_POLL
-	tsp_spin_for(sk, ts, off,
+	tsp_spin_for(sk, ts, off, NULL,
 		     (u64)READ_ONCE(sk->sk_ll_usec) * NSEC_PER_USEC, false);
 #endif
 }
@@ -280,13 +281,16 @@ static long tsp_recv_sleep(struct sock *sk, struct tsp_sock *ts,
 /*
  * Wait with our destination posted for the writer to fill (direct.c), when
  * this read is large, reads on this socket have been large (pinning costs
- * more than a small copy) and it would sleep anyway. Returns the bytes the
- * writer placed, 0 when none came (the ring or an event has more to say),
- * or -EAGAIN when nothing was posted. With the rx mutex, dropped meanwhile.
+ * more than a small copy) and it would sleep anyway. A reader awaiting an
+ * answer spins up to @spin_ns on its post first: the answer then takes one
+ * copy and no sleep, and *@spun_in says it came so (no wake-up to learn
+ * from). Returns the bytes the writer placed, 0 when none came (the ring
+ * or an event has more to say), or -EAGAIN when nothing was posted (then
+ * nothing was spun either). With the rx mutex, dropped while asleep.
  */
 static int tsp_recv_direct(struct sock *sk, struct tsp_sock *ts,
-			   struct msghdr *msg, size_t len,
-			   struct tsp_wait *w, long *timeo)
+			   struct msghdr *msg, size_t len, u64 spin_ns,
+			   struct tsp_wait *w, long *timeo, bool *spun_in)
 {
 	struct page *pages[TSP_DIRECT_PAGES];
 	struct tsp_pair *p = tsp_pair_of(ts);
@@ -300,6 +304,11 @@ static int tsp_recv_direct(struct sock *sk, struct tsp_sock *ts,
 	rx = &p->ring[!ts->side];
 	if (tsp_direct_post(d, pages, msg, len))
 		return -EAGAIN;
+	if (spin_ns && tsp_spin_for(sk, ts, 0, d, spin_ns, true)) {
+		*spun_in = true;
+		return tsp_direct_withdraw(d, msg);
+	}
+	tsp_wait_init(w);
 	add_wait_queue(sk_sleep(sk), &w->wq);
 	/*
 	 * Order the post before the ring check: a writer that wrote to the
@@ -326,8 +335,9 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 	int target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 	long timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	int copied = 0, err = 0, n;
-	bool polled = false, spun = false;
+	bool polled = false, spun = false, spun_in;
 	struct tsp_wait w;
+	u64 spin;
 
 	*more = false;
 	mutex_lock(&ts->rx_mutex);
@@ -368,23 +378,29 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 		/*
 		 * Busy polling comes on top of the adaptive spin, never instead
 		 * of it: an answer that takes longer than busy_read must not
-		 * cost a sleep the spin would have saved.
+		 * cost a sleep the spin would have saved. A large read spins
+		 * with its destination posted, so the answer takes one copy.
 		 */
+		spin = 0;
 		if (!spun && ts->spin_ns && READ_ONCE(ts->sent)) {
 			spun = true;
-			if (tsp_spin_for(sk, ts, 0, ts->spin_ns, true))
-				continue;
+			spin = ts->spin_ns;
 		}
-		tsp_wait_init(&w);
-		n = tsp_recv_direct(sk, ts, msg, len - copied, &w, &timeo);
-		if (n > 0) {
+		spun_in = false;
+		n = tsp_recv_direct(sk, ts, msg, len - copied, spin, &w, &timeo,
+				    &spun_in);
+		if (n == -EAGAIN) {
+			if (spin && tsp_spin_for(sk, ts, 0, NULL, spin, true))
+				continue;
+			tsp_wait_init(&w);
+			timeo = tsp_recv_sleep(sk, ts, &w, timeo);
+		} else if (n > 0) {
 			copied += n;
 			tsp_event_add(TSP_EV_BYTES_RING, n);
 			tsp_event_add(TSP_EV_BYTES_DIRECT, n);
-		} else if (n < 0) {
-			timeo = tsp_recv_sleep(sk, ts, &w, timeo);
 		}
-		tsp_spin_adapt(ts, &w);
+		if (!spun_in)
+			tsp_spin_adapt(ts, &w);
 	}
 out:
 	ts->last_read = copied;
