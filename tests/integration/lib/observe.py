@@ -23,8 +23,7 @@ from semantics import pattern, recv_exact  # noqa: E402
 
 
 def one(host, port, nbytes, hold):
-    s = dial((host, port))
-    s.settimeout(30)
+    s = dial((host, port), timeout=30)
     me = s.getsockname()[1]
     data = pattern(nbytes, me)
     t = threading.Thread(target=lambda: s.sendall(data))
