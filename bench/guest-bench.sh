@@ -31,7 +31,8 @@ DATA_PORT=12866
 REDIS_PORT=6379
 PP_PORT=12867 # tsp-pingpong over TCP
 PP_SOCK=/run/tsp-bench-pingpong.sock
-PORTS=$DATA_PORT,$REDIS_PORT,$PP_PORT # spliced / redirected
+CONN_PORT=7960 # tsp-waiters: waiting ends on it, fresh connections on the next
+PORTS=$DATA_PORT,$REDIS_PORT,$PP_PORT,$CONN_PORT,$((CONN_PORT + 1)) # spliced / redirected
 CELLS=,${TSP_BENCH_CELLS:-rr,stream,redis,clusterip,conn,pingpong},
 # want CELL: whether TSP_BENCH_CELLS includes it.
 want() { [[ "$CELLS" == *",$1,"* ]]; }
@@ -93,16 +94,26 @@ netperf_cell() { # MODE PATH HOST TEST SIZE
 }
 
 # Connection setup with W ends already waiting in the registry for peers
-# that never come (TCP_DEFER_ACCEPT): connect, accept, 1 B each way, close.
-conn_cell() { # MODE WAITING
-	local mode=$1 waiting=$2 line before after
+# that never come (TCP_DEFER_ACCEPT): connect, accept, 1 B each way, close;
+# FRESH such connections (default 2000). In splice mode every fresh
+# connection must have paired (pairs_total), or the cell is not recorded as
+# a splice value.
+conn_cell() { # MODE WAITING [FRESH]
+	local mode=$1 waiting=$2 fresh=${3:-2000} line before after pairs0 pairs unit=conn/s
+	pairs0=$(pairs_total)
 	before=$(cpu_sample | paste -sd' ')
-	line=$(in_cg loopback tsp-waiters --waiting "$waiting" --fresh 2000 --port 7960 2>&1 |
+	line=$(in_cg loopback tsp-waiters --waiting "$waiting" --fresh "$fresh" --port $CONN_PORT 2>&1 |
 		sed -n 's/.*fresh connections.*: \([0-9]*\)\/s, 0 failed/\1/p')
 	after=$(cpu_sample | paste -sd' ')
-	[[ "$line" =~ ^[0-9]+$ ]] || { echo "tsp-waiters failed"; line=0; }
-	record conn_setup "$waiting" loopback "$mode" "$line" conn/s "$(cpu_busy "$before" "$after")"
+	pairs=$(($(pairs_total) - pairs0))
+	[[ "$line" =~ ^[0-9]+$ ]] || { echo "tsp-waiters failed"; line=0 unit=error; }
+	if [ "$mode" = splice ] && [ "$pairs" -lt "$fresh" ]; then
+		echo "conn_setup: $pairs of $fresh fresh connections paired"
+		line=0 unit=error
+	fi
+	record conn_setup "$waiting" loopback "$mode" "$line" "$unit" "$(cpu_busy "$before" "$after")"
 }
+pairs_total() { awk '$1 == "pairs_total" { print $2 }' /proc/net/tcp_splice; }
 
 # tsp-pingpong: the unix peer of TCP_RR and TCP_STREAM (client on CPU 0,
 # server on CPU 1, as netperf -T 0,1), and pingpong_unpinned (the client not
@@ -282,7 +293,8 @@ done
 # perf). Reports in $TSP_OUT/profile/, copied to bench/results/profile/.
 # Cells: rr1, rr1k (loopback TCP_RR 1 B / 1 KiB), stream1k, stream16k (netns
 # TCP_STREAM), each also as NAME_busy (splice+busy only); redis1, redis50
-# (netns).
+# (netns); conn (conn_setup with none waiting, about SECS seconds of fresh
+# connections).
 profile_cell() { # NAME MODE
 	local name=$1 mode=$2 out
 	mkdir -p "$TSP_OUT/profile"
@@ -294,7 +306,8 @@ profile_cell() { # NAME MODE
 	stream16k*) set -- netperf_cell "$mode" netns 10.80.0.2 TCP_STREAM 16384 ;;
 	redis1) set -- redis_cell "$mode" 1 ;;
 	redis50) set -- redis_cell "$mode" 50 ;;
-	*) echo "TSP_BENCH_PROFILE: unknown cell $name (rr1, rr1k, stream1k, stream16k, [NAME]_busy, redis1, redis50)"; return 0 ;;
+	conn) set -- conn_cell "$mode" 0 $((SECS * 3000)) ;;
+	*) echo "TSP_BENCH_PROFILE: unknown cell $name (rr1, rr1k, stream1k, stream16k, [NAME]_busy, redis1, redis50, conn)"; return 0 ;;
 	esac
 	set_mode "$mode" || return 0
 	tsp-kprof -F 2999 -n 30 -o "$out" -d "$((SECS + 2))" &
@@ -304,7 +317,7 @@ profile_cell() { # NAME MODE
 	wait $prof
 	echo "profile $name $mode: $out"
 }
-PROFILE=${TSP_BENCH_PROFILE-rr1,rr1k,rr1_busy,rr1k_busy,stream1k_busy,stream16k,redis1,redis50}
+PROFILE=${TSP_BENCH_PROFILE-rr1,rr1k,rr1_busy,rr1k_busy,stream1k_busy,stream16k,redis1,redis50,conn}
 for name in ${PROFILE//,/ }; do
 	modes="baseline splice"
 	[[ $name == *_busy ]] && modes="splice+busy"
