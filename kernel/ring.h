@@ -2,36 +2,62 @@
 /*
  * tcp_splice: single-producer single-consumer byte ring, one per direction.
  *
- * The producer is the sending socket's owner (serialised by its socket
- * lock), the consumer the receiving socket's owner (serialised by its own
+ * The producer is the sending socket's owner (serialised by its tx mutex),
+ * the consumer the receiving socket's owner (serialised by its rx mutex or
  * socket lock). They share nothing but @head and @tail, free-running u32
  * byte counters: the producer publishes data with a release store of @head,
  * the consumer frees space with a release store of @tail; each reads the
  * other's counter with an acquire load.
+ *
+ * A ring starts small (TSP_RING_FIRST) and grows once, to @cap, when a send
+ * does not fit: connections that exchange small messages never zero, charge
+ * or hold a full ring. The producer copies the unread bytes into the large
+ * buffer at the same positions and publishes it with a release store of
+ * @cur; the consumer loads @cur after the acquire of @head (the bytes it
+ * reads are in whichever buffer it finds) and frees the small buffer itself
+ * at its next read, when it can hold no pointer into it.
  */
 #ifndef _TCP_SPLICE_RING_H
 #define _TCP_SPLICE_RING_H
 
 #include <linux/cache.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 
 struct tsp_netmem;
 
+/* The size of a new ring's first buffer (unless the first send needs more). */
+#define TSP_RING_FIRST	SZ_4K
+
+/* One buffer: never changed once published through @cur. */
+struct tsp_ring_mem {
+	u8 *buf;
+	u32 size;	/* power of two */
+};
+
 struct tsp_ring {
 	u32 head ____cacheline_aligned_in_smp;	/* written by the producer */
 	u32 tail ____cacheline_aligned_in_smp;	/* written by the consumer */
-	u32 size ____cacheline_aligned_in_smp;	/* power of two */
-	u8 *buf;
+	/* The buffer in use: &@mem[0], then &@mem[1] once grown. */
+	const struct tsp_ring_mem *cur ____cacheline_aligned_in_smp;
+	/* The size @cur may grow to; lowered to @cur's size if it cannot. */
+	u32 cap;
 	/*
 	 * The sender's write_seq when it moved to the ring: every TCP byte
 	 * below it precedes every ring byte. Valid once @ready is set
-	 * (release by the producer, after @buf, @size and @start_seq).
+	 * (release by the producer, after @cur, @cap and @start_seq).
 	 */
 	u32 start_seq;
 	u32 ready;
-	/* The share @size was reserved against (ringmem.c); NULL if none. */
+	/*
+	 * [0] the first buffer (its @buf freed by the consumer once @cur
+	 * moved on), [1] the grown one.
+	 */
+	struct tsp_ring_mem mem[2];
+	/* The share @reserved bytes were reserved against; NULL if none. */
 	struct tsp_netmem *charged;
+	u32 reserved;
 };
 
 /* Has this direction moved to the ring? */
@@ -54,11 +80,32 @@ static inline u32 tsp_ring_fill(const struct tsp_ring *r)
 	return tsp_ring_ready(r) ? tsp_ring_used(r) : 0;
 }
 
+/* The size of the buffer in use. */
+static inline u32 tsp_ring_size(const struct tsp_ring *r)
+{
+	/* Written by the producer alone; the buffer it points at is fixed. */
+	return READ_ONCE(r->cur)->size;
+}
+
+/* The most the ring can hold once grown: what a sender can always fill. */
+static inline u32 tsp_ring_cap(const struct tsp_ring *r)
+{
+	return READ_ONCE(r->cap);
+}
+
 /* Bytes writable; exact for the producer, a lower bound for others. */
 static inline u32 tsp_ring_space(const struct tsp_ring *r)
 {
-	/* Pairs with the release of @tail in tsp_ring_read(). */
-	return r->size - (READ_ONCE(r->head) - smp_load_acquire(&r->tail));
+	u32 size = tsp_ring_size(r);
+
+	/* Pairs with the release of @tail in tsp_ring_consume(). */
+	return size - (READ_ONCE(r->head) - smp_load_acquire(&r->tail));
+}
+
+/* Could a send of @len grow the ring first (producer only)? */
+static inline bool tsp_ring_wants_growth(const struct tsp_ring *r, size_t len)
+{
+	return tsp_ring_size(r) < tsp_ring_cap(r) && len > tsp_ring_space(r);
 }
 
 /* How a read treats the bytes it reaches. */
@@ -68,6 +115,7 @@ enum {
 };
 
 ssize_t tsp_ring_write(struct tsp_ring *r, struct iov_iter *from, size_t len);
+void tsp_ring_move(struct tsp_ring *r, const struct tsp_ring_mem *to);
 ssize_t tsp_ring_read(struct tsp_ring *r, struct iov_iter *to, u32 skip,
 		      size_t len, unsigned int how);
 void tsp_ring_consume(struct tsp_ring *r, u32 n);

@@ -3,15 +3,17 @@
  * tcp_splice: ring sizes and ring memory.
  *
  * A ring takes memory only when its sender engages it (its first send
- * after pairing): idle pairs hold none. An engaged ring is reserved against
- * the module-wide ring_limit_mbytes and against the share of it the
- * sender's network namespace may hold (ring_netns_share percent), so one
- * tenant cannot take every other tenant's rings; it is allocated as the
- * sender's socket allocates (sk_allocation), charged to the socket's
- * memory cgroup, only while that cgroup stays within half of its limit
- * (its tasks and TCP keep the rest), and may fail rather than reclaim hard
- * or call the OOM killer.
- * A ring that cannot be had leaves that direction on TCP.
+ * after pairing): idle pairs hold none. It starts with a small buffer and
+ * grows to its full size at the first send that does not fit (ring.h).
+ * An engaged ring's full size is reserved against the module-wide
+ * ring_limit_mbytes and against the share of it the sender's network
+ * namespace may hold (ring_netns_share percent), so one tenant cannot take
+ * every other tenant's rings; its buffers are allocated as the sender's
+ * socket allocates (sk_allocation), charged to the socket's memory cgroup,
+ * only while that cgroup stays within half of its limit (its tasks and TCP
+ * keep the rest), and may fail rather than reclaim hard or call the OOM
+ * killer. A ring that cannot be had leaves that direction on TCP; one
+ * that cannot grow keeps its small buffer.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -184,20 +186,42 @@ static bool tsp_reserve(atomic_long_t *v, long kb, long limit)
 }
 
 /*
- * Reserve and allocate @size bytes for @r on behalf of its sender @sk, in
- * process context. -ENOSPC: the limit or the namespace's share is reached;
- * -ENOMEM: no memory (or the memory cgroup's limit). Either way the
- * direction stays TCP, counted.
+ * A buffer of @size bytes for the ring of sender @sk: charged to its memory
+ * cgroup while that stays within half of its limit, as its socket
+ * allocates, never from the reserves or through the OOM killer.
  */
-int tsp_ring_engage_mem(struct tsp_ring *r, u32 size, struct sock *sk)
+static u8 *tsp_ring_alloc(u32 size, struct sock *sk)
+{
+	struct mem_cgroup *memcg = mem_cgroup_from_sk(sk), *old;
+	gfp_t gfp = (READ_ONCE(sk->sk_allocation) & ~__GFP_MEMALLOC) |
+		    __GFP_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN;
+	u8 *buf;
+
+	if (!tsp_memcg_room(memcg, size))
+		return NULL;
+	old = set_active_memcg(memcg);
+	buf = kvmalloc(size, gfp);
+	set_active_memcg(old);
+	return buf;
+}
+
+/*
+ * Reserve @cap bytes for @r on behalf of its sender @sk and allocate its
+ * first buffer, in process context: TSP_RING_FIRST bytes, or @cap when the
+ * first send of @len bytes would not fit. The reservation is the whole
+ * @cap, so growing never meets the limits. -ENOSPC: the limit or the
+ * namespace's share is reached; -ENOMEM: no memory (or the memory cgroup's
+ * limit). Either way the direction stays TCP, counted.
+ */
+int tsp_ring_engage_mem(struct tsp_ring *r, u32 cap, size_t len,
+			struct sock *sk)
 {
 	struct tsp_netmem *nm = tsp_netmem_of(sock_net(sk));
 	atomic_long_t *all = &tsp_gauges[TSP_GA_RING_RESERVED];
 	long limit = (long)tsp_ring_limit_mbytes() * 1024;
 	long share = limit * tsp_ring_netns_share() / 100;
-	long kb = size / 1024;
-	struct mem_cgroup *old;
-	gfp_t gfp;
+	u32 first = len > TSP_RING_FIRST ? cap : min(cap, TSP_RING_FIRST);
+	long kb = cap / 1024;
 
 	if (!tsp_reserve(all, kb, limit))
 		goto over;
@@ -205,16 +229,8 @@ int tsp_ring_engage_mem(struct tsp_ring *r, u32 size, struct sock *sk)
 		atomic_long_sub(kb, all);
 		goto over;
 	}
-	/* Never the reserves, never the OOM killer: fail and stay TCP. */
-	gfp = (READ_ONCE(sk->sk_allocation) & ~__GFP_MEMALLOC) |
-	      __GFP_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN;
-	r->buf = NULL;
-	if (tsp_memcg_room(mem_cgroup_from_sk(sk), size)) {
-		old = set_active_memcg(mem_cgroup_from_sk(sk));
-		r->buf = kvmalloc(size, gfp);
-		set_active_memcg(old);
-	}
-	if (!r->buf) {
+	r->mem[0].buf = tsp_ring_alloc(first, sk);
+	if (!r->mem[0].buf) {
 		atomic_long_sub(kb, &nm->kbytes);
 		atomic_long_sub(kb, all);
 		tsp_event(TSP_EV_REFUSED_RING);
@@ -222,7 +238,10 @@ int tsp_ring_engage_mem(struct tsp_ring *r, u32 size, struct sock *sk)
 	}
 	refcount_inc(&nm->ref);
 	r->charged = nm;
-	r->size = size;
+	r->mem[0].size = first;
+	r->cur = &r->mem[0];
+	r->cap = cap;
+	r->reserved = cap;
 	r->head = 0;
 	r->tail = 0;
 	return 0;
@@ -231,15 +250,35 @@ over:
 	return -ENOSPC;
 }
 
+/*
+ * Producer, under its tx mutex: grow @r to its cap for sender @sk. Without
+ * the memory, the ring keeps its first buffer for good (its cap drops to
+ * it), and the sender waits for room there as in a full ring.
+ */
+void tsp_ring_grow(struct tsp_ring *r, struct sock *sk)
+{
+	struct tsp_ring_mem *big = &r->mem[1];
+
+	big->buf = tsp_ring_alloc(r->cap, sk);
+	if (!big->buf) {
+		WRITE_ONCE(r->cap, r->cur->size);
+		return;
+	}
+	big->size = r->cap;
+	tsp_ring_move(r, big);
+}
+
 /* Free an engaged ring and return its reservation; no-op otherwise. */
 void tsp_ring_release_mem(struct tsp_ring *r)
 {
-	long kb = r->size / 1024;
+	long kb = r->reserved / 1024;
 
-	if (!r->buf)
+	if (!r->charged)
 		return;
-	kvfree(r->buf);
-	r->buf = NULL;
+	kvfree(r->mem[0].buf);
+	kvfree(r->mem[1].buf);
+	r->mem[0].buf = NULL;
+	r->mem[1].buf = NULL;
 	atomic_long_sub(kb, &tsp_gauges[TSP_GA_RING_RESERVED]);
 	atomic_long_sub(kb, &r->charged->kbytes);
 	tsp_netmem_put(r->charged);

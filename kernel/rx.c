@@ -89,7 +89,7 @@ bool tsp_rx_unread(const struct sock *sk, const struct tsp_sock *ts)
 
 /*
  * poll()'s EPOLLIN beyond TCP's queue: the ring holds at least SO_RCVLOWAT
- * bytes (at most a ring's worth, which the sender can always fill), and no
+ * bytes (at most the ring's cap, which the sender can always fill), and no
  * startup byte is still owed over TCP.
  */
 bool tsp_sock_is_readable(struct sock *sk)
@@ -99,7 +99,7 @@ bool tsp_sock_is_readable(struct sock *sk)
 
 	if (!rx || tsp_tcp_owed(sk, rx))
 		return false;
-	lowat = clamp_t(u32, READ_ONCE(sk->sk_rcvlowat), 1, rx->size);
+	lowat = clamp_t(u32, READ_ONCE(sk->sk_rcvlowat), 1, tsp_ring_cap(rx));
 	return tsp_ring_used(rx) >= lowat;
 }
 

@@ -30,7 +30,10 @@ static u32 tsp_tx_fill_max(const struct sock *sk, const struct tsp_ring *r)
 {
 	u32 lowat = tcp_notsent_lowat(tcp_sk(sk));
 
-	return min_t(u32, r->size - r->size / 3, lowat ? lowat - 1 : 0);
+	u32 cap = tsp_ring_cap(r);
+
+	/* A ring that can still grow takes a send that does not fit. */
+	return min_t(u32, cap - cap / 3, lowat ? lowat - 1 : 0);
 }
 
 /*
@@ -107,9 +110,12 @@ static void tsp_push_held(struct sock *sk)
 	tp->nonagle = nonagle;
 }
 
-/* Engage our ring: from here on every byte we send goes through it. */
+/*
+ * Engage our ring, for a first send of @len bytes: from here on every byte
+ * we send goes through it.
+ */
 static int tsp_tx_engage(struct sock *sk, struct tsp_sock *ts,
-			 struct tsp_pair *p)
+			 struct tsp_pair *p, size_t len)
 {
 	struct tsp_ring *r = &p->ring[ts->side];
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -121,7 +127,7 @@ static int tsp_tx_engage(struct sock *sk, struct tsp_sock *ts,
 		if (tsp_ring_ready(r))
 			return 0;
 	}
-	err = tsp_ring_engage_mem(r, p->ring_bytes, sk);
+	err = tsp_ring_engage_mem(r, p->ring_bytes, len, sk);
 	if (err) {
 		WRITE_ONCE(ts->tx_refused, true);
 		return err;
@@ -214,6 +220,8 @@ static ssize_t tsp_tx_put(struct tsp_sock *ts, struct tsp_pair *p,
 		tsp_tx_published(ts, p, n);
 		return n;
 	}
+	if (tsp_ring_wants_growth(r, msg_data_left(msg)))
+		tsp_ring_grow(r, ts->sk);
 	n = tsp_ring_write(r, &msg->msg_iter, tsp_tx_chunk(msg));
 	if (n > 0)
 		tsp_tx_published(ts, p, n);
@@ -255,7 +263,7 @@ int tsp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
 		WRITE_ONCE(ts->tx_refused, true);
 		return tcp_sendmsg_locked(sk, msg, size);
 	}
-	if (!tsp_ring_ready(r) && tsp_tx_engage(sk, ts, p))
+	if (!tsp_ring_ready(r) && tsp_tx_engage(sk, ts, p, size))
 		return tcp_sendmsg_locked(sk, msg, size);
 	uarg = tsp_zc_begin(sk, msg, size);
 	if (IS_ERR(uarg))
@@ -276,7 +284,8 @@ int tsp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
 				return copied + n;
 			return copied ? copied : n;
 		}
-		if (!tsp_ring_space(r)) {
+		if (!tsp_ring_space(r) &&
+		    !tsp_ring_wants_growth(r, msg_data_left(msg))) {
 			if (sk->sk_socket)
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 			/* Also for EAGAIN: the reader's wake is our EPOLLOUT. */

@@ -630,6 +630,75 @@ def so_rcvlowat(c):
 
 
 @case
+def so_rcvlowat_above_first_buffer(c):
+    """SO_RCVLOWAT above a new ring's first (4 KiB) buffer still holds: the
+    reader waits for what the ring can grow to, not for what fits now."""
+    c.c.sendall(b"x")  # the client's ring starts small
+    recv_exact(c.s, 1)
+    c.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 6000)
+    for i in range(4):
+        c.c.sendall(pattern(1000, i))
+    until(lambda: ioctl_int(c.s, SIOCINQ) == 4000, 5)
+    r, _, _ = select.select([c.s], [], [], 0.3)
+    expect(not r, "readable with 4000 bytes below a 6000-byte SO_RCVLOWAT")
+    c.c.sendall(pattern(2000, 4))
+    r, _, _ = select.select([c.s], [], [], 3)
+    expect(r, "not readable at SO_RCVLOWAT")
+    want = b"".join(pattern(1000, i) for i in range(4)) + pattern(2000, 4)
+    expect(recv_exact(c.s, 6000) == want, "wrong bytes")
+    c.expect_ring()
+
+
+@case
+def ring_grows_under_unread_bytes(c):
+    """A send that does not fit the first buffer grows the ring with bytes
+    unread and peeked in it: each byte comes out once, in order."""
+    c.c.sendall(pattern(3000, 1))  # fits the first buffer
+    until(lambda: ioctl_int(c.s, SIOCINQ) == 3000, 5)
+    expect(c.s.recv(100, socket.MSG_PEEK) == pattern(3000, 1)[:100], "peek before growing")
+    expect(recv_exact(c.s, 1000) == pattern(3000, 1)[:1000], "read before growing")
+    c.c.sendall(pattern(40000, 2))  # does not fit: grows under 2000 unread
+    until(lambda: ioctl_int(c.s, SIOCINQ) == 42000, 5)
+    want = pattern(3000, 1)[1000:] + pattern(40000, 2)
+    expect(c.s.recv(3000, socket.MSG_PEEK) == want[:3000], "peek after growing")
+    expect(recv_exact(c.s, 42000) == want, "bytes lost, repeated or reordered")
+    # And both ways at once, the reader running meanwhile.
+    data = [pattern(1500 + 977 * i, 10 + i) for i in range(24)]
+    got, t = [], threading.Thread(target=lambda: got.append(recv_exact(c.c, sum(map(len, data)))))
+    t.start()
+    for d in data:
+        c.s.sendall(d)
+    t.join(30)
+    expect(got and got[0] == b"".join(data), "server to client: bytes differ")
+    c.expect_ring()
+
+
+@case
+def both_write_then_read(c):
+    """Both ends write 48 KiB before either reads (as TCP's buffers take):
+    a ring that starts small grows, so neither sender waits for the other."""
+    c.c.sendall(b"a")  # both rings start small
+    c.s.sendall(b"b")
+    expect(recv_exact(c.s, 1) == b"a" and recv_exact(c.c, 1) == b"b", "first bytes")
+    done = []
+
+    def send(sock, seed):
+        sock.sendall(pattern(49152, seed))
+        done.append(seed)
+
+    ts = [threading.Thread(target=send, args=(s, i), daemon=True)
+          for i, s in enumerate((c.c, c.s))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(10)
+    expect(len(done) == 2, f"{2 - len(done)} sender(s) still blocked with 48 KiB unread")
+    expect(recv_exact(c.s, 49152) == pattern(49152, 0), "client to server differs")
+    expect(recv_exact(c.c, 49152) == pattern(49152, 1), "server to client differs")
+    c.expect_ring()
+
+
+@case
 def so_rcvtimeo(c):
     c.c.sendall(b"x")
     recv_exact(c.s, 1)
