@@ -170,7 +170,7 @@ static void tsp_mark_napi_id(struct sock *sk)
  */
 static void tsp_data_ready(struct sock *sk)
 {
-	if (likely(!rcu_access_pointer(sk->sk_user_data))) {
+	if (likely(!rcu_access_pointer(__sk_user_data(sk)))) {
 		sk->sk_data_ready(sk);
 		return;
 	}

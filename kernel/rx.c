@@ -343,7 +343,7 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 	mutex_lock(&ts->rx_mutex);
 	/* Pairs with the barrier in tsp_read_sock(). */
 	smp_mb();
-	if (rcu_access_pointer(sk->sk_user_data)) {
+	if (rcu_access_pointer(__sk_user_data(sk))) {
 		/* An in-kernel reader (strparser) shares the socket. */
 		*more = true;
 		goto out;
