@@ -10,8 +10,9 @@
  * other's counter with an acquire load.
  *
  * A ring starts small (TSP_RING_FIRST) and grows once, to @cap, when a send
- * does not fit: connections that exchange small messages never zero, charge
- * or hold a full ring. The producer copies the unread bytes into the large
+ * does not fit or finds bytes unread: connections that exchange small
+ * messages, each read before the next, never zero, charge or hold a full
+ * ring. The producer copies the unread bytes into the large
  * buffer at the same positions and publishes it with a release store of
  * @cur; the consumer loads @cur after the acquire of @head (the bytes it
  * reads are in whichever buffer it finds) and frees the small buffer itself
@@ -102,10 +103,16 @@ static inline u32 tsp_ring_space(const struct tsp_ring *r)
 	return size - (READ_ONCE(r->head) - smp_load_acquire(&r->tail));
 }
 
-/* Could a send of @len grow the ring first (producer only)? */
+/*
+ * Should a send of @len grow the ring first? When it does not fit, or
+ * finds bytes unread (a stream, or pipelined requests): only a sender
+ * whose every message was taken before the next stays small.
+ */
 static inline bool tsp_ring_wants_growth(const struct tsp_ring *r, size_t len)
 {
-	return tsp_ring_size(r) < tsp_ring_cap(r) && len > tsp_ring_space(r);
+	u32 size = tsp_ring_size(r), space = tsp_ring_space(r);
+
+	return size < tsp_ring_cap(r) && (len > space || space < size);
 }
 
 /* How a read treats the bytes it reaches. */

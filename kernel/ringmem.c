@@ -4,7 +4,8 @@
  *
  * A ring takes memory only when its sender engages it (its first send
  * after pairing): idle pairs hold none. It starts with a small buffer and
- * grows to its full size at the first send that does not fit (ring.h).
+ * grows to its full size at the first send that does not fit or finds
+ * bytes unread (ring.h).
  * An engaged ring's full size is reserved against the module-wide
  * ring_limit_mbytes and against the share of it the sender's network
  * namespace may hold (ring_netns_share percent), so one tenant cannot take

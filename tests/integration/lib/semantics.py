@@ -631,21 +631,19 @@ def so_rcvlowat(c):
 
 @case
 def so_rcvlowat_above_first_buffer(c):
-    """SO_RCVLOWAT above a new ring's first (4 KiB) buffer still holds: the
-    reader waits for what the ring can grow to, not for what fits now."""
+    """SO_RCVLOWAT above a new ring's first (4 KiB) buffer still holds: with
+    that buffer full, the reader waits for what the ring can grow to."""
     c.c.sendall(b"x")  # the client's ring starts small
     recv_exact(c.s, 1)
     c.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 6000)
-    for i in range(4):
-        c.c.sendall(pattern(1000, i))
-    until(lambda: ioctl_int(c.s, SIOCINQ) == 4000, 5)
+    c.c.sendall(pattern(4096, 1))  # fills the first buffer exactly
+    until(lambda: ioctl_int(c.s, SIOCINQ) == 4096, 5)
     r, _, _ = select.select([c.s], [], [], 0.3)
-    expect(not r, "readable with 4000 bytes below a 6000-byte SO_RCVLOWAT")
-    c.c.sendall(pattern(2000, 4))
+    expect(not r, "readable with 4096 bytes below a 6000-byte SO_RCVLOWAT")
+    c.c.sendall(pattern(2000, 2))
     r, _, _ = select.select([c.s], [], [], 3)
     expect(r, "not readable at SO_RCVLOWAT")
-    want = b"".join(pattern(1000, i) for i in range(4)) + pattern(2000, 4)
-    expect(recv_exact(c.s, 6000) == want, "wrong bytes")
+    expect(recv_exact(c.s, 6096) == pattern(4096, 1) + pattern(2000, 2), "wrong bytes")
     c.expect_ring()
 
 
