@@ -248,16 +248,31 @@ static bool tsp_spin_for(struct sock *sk, const struct tsp_sock *ts, u32 off,
 	return true;
 }
 
+/* How long a read busy-polls (net.core.busy_read or SO_BUSY_POLL). */
+static u64 tsp_busy_ns(const struct sock *sk)
+{
+#ifdef CONFIG_NET_RX_BUSY_POLL
+	return (u64)READ_ONCE(sk->sk_ll_usec) * NSEC_PER_USEC;
+#else
+	return 0;
+#endif
+}
+
 /*
- * Busy-poll the ring (net.core.busy_read or SO_BUSY_POLL) before
- * sleeping: loopback and veth have no NAPI to poll, the ring is the queue.
+ * Busy-poll the ring before sleeping: loopback and veth have no NAPI to
+ * poll, the ring is the queue.
  */
 static void tsp_busy_wait(struct sock *sk, const struct tsp_sock *ts, u32 off)
 {
-#ifdef CONFIG_NET_RX_BUSY_POLL
-	tsp_spin_for(sk, ts, off, NULL,
-		     (u64)READ_ONCE(sk->sk_ll_usec) * NSEC_PER_USEC, false);
-#endif
+	tsp_spin_for(sk, ts, off, NULL, tsp_busy_ns(sk), false);
+}
+
+/* The fast reader's busy poll, without the rx mutex. */
+static void tsp_busy_wait_fast(struct sock *sk, struct tsp_sock *ts)
+{
+	mutex_unlock(&ts->rx_mutex);
+	tsp_busy_wait(sk, ts, 0);
+	mutex_lock(&ts->rx_mutex);
 }
 
 /*
@@ -279,32 +294,45 @@ static long tsp_recv_sleep(struct sock *sk, struct tsp_sock *ts,
 }
 
 /*
+ * Would a wait for @len more bytes post its destination? When the read is
+ * large and reads on this socket have been large: pinning costs more than
+ * a small copy.
+ */
+static bool tsp_direct_wanted(const struct tsp_sock *ts,
+			      const struct msghdr *msg, size_t len)
+{
+	return len >= TSP_DIRECT_MIN && ts->last_read >= TSP_DIRECT_MIN &&
+	       user_backed_iter(&msg->msg_iter) && tsp_pair_of(ts);
+}
+
+/*
  * Wait with our destination posted for the writer to fill (direct.c), when
- * this read is large, reads on this socket have been large (pinning costs
- * more than a small copy) and it would sleep anyway. A reader awaiting an
- * answer spins up to @spin_ns on its post first: the answer then takes one
- * copy and no sleep, and *@spun_in says it came so (no wake-up to learn
- * from). Returns the bytes the writer placed, 0 when none came (the ring
- * or an event has more to say), or -EAGAIN when nothing was posted (then
- * nothing was spun either). With the rx mutex, dropped while asleep.
+ * tsp_direct_wanted() and the read would wait anyway. A reader busy-polls
+ * up to @busy_ns on its post first, then one awaiting an answer spins up
+ * to @spin_ns on it: the answer then takes one copy and no sleep, and
+ * *@spun_in says it came so (no wake-up to learn from). Returns the bytes
+ * the writer placed, 0 when none came (the ring or an event has more to
+ * say), or -EAGAIN when nothing was posted (then nothing was polled or
+ * spun either). With the rx mutex, dropped while asleep.
  */
 static int tsp_recv_direct(struct sock *sk, struct tsp_sock *ts,
-			   struct msghdr *msg, size_t len, u64 spin_ns,
-			   struct tsp_wait *w, long *timeo, bool *spun_in)
+			   struct msghdr *msg, size_t len, u64 busy_ns,
+			   u64 spin_ns, struct tsp_wait *w, long *timeo,
+			   bool *spun_in)
 {
 	struct page *pages[TSP_DIRECT_PAGES];
 	struct tsp_pair *p = tsp_pair_of(ts);
 	struct tsp_direct *d;
 	struct tsp_ring *rx;
 
-	if (len < TSP_DIRECT_MIN || ts->last_read < TSP_DIRECT_MIN ||
-	    !user_backed_iter(&msg->msg_iter) || !p)
+	if (!tsp_direct_wanted(ts, msg, len))
 		return -EAGAIN;
 	d = &p->direct[!ts->side];
 	rx = &p->ring[!ts->side];
 	if (tsp_direct_post(d, pages, msg, len))
 		return -EAGAIN;
-	if (spin_ns && tsp_spin_for(sk, ts, 0, d, spin_ns, true)) {
+	if ((busy_ns && tsp_spin_for(sk, ts, 0, d, busy_ns, false)) ||
+	    (spin_ns && tsp_spin_for(sk, ts, 0, d, spin_ns, true))) {
 		*spun_in = true;
 		return tsp_direct_withdraw(d, msg);
 	}
@@ -337,7 +365,7 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 	int copied = 0, err = 0, n;
 	bool polled = false, spun = false, spun_in;
 	struct tsp_wait w;
-	u64 spin;
+	u64 busy, spin;
 
 	*more = false;
 	mutex_lock(&ts->rx_mutex);
@@ -368,29 +396,36 @@ static int tsp_recv_fast(struct sock *sk, struct tsp_sock *ts,
 		err = tsp_wait_error(timeo);
 		if (err)
 			break;
-		if (!polled && sk_can_busy_loop(sk)) {
-			mutex_unlock(&ts->rx_mutex);
-			tsp_busy_wait(sk, ts, 0);
-			mutex_lock(&ts->rx_mutex);
-			polled = true;
-			continue;
-		}
 		/*
 		 * Busy polling comes on top of the adaptive spin, never instead
 		 * of it: an answer that takes longer than busy_read must not
-		 * cost a sleep the spin would have saved. A large read spins
-		 * with its destination posted, so the answer takes one copy.
+		 * cost a sleep the spin would have saved. A large read polls
+		 * and spins with its destination posted, so the answer takes
+		 * one copy.
 		 */
+		busy = 0;
+		if (!polled && sk_can_busy_loop(sk)) {
+			polled = true;
+			if (!tsp_direct_wanted(ts, msg, len - copied)) {
+				tsp_busy_wait_fast(sk, ts);
+				continue;
+			}
+			busy = tsp_busy_ns(sk);
+		}
 		spin = 0;
 		if (!spun && ts->spin_ns && READ_ONCE(ts->sent)) {
 			spun = true;
 			spin = ts->spin_ns;
 		}
 		spun_in = false;
-		n = tsp_recv_direct(sk, ts, msg, len - copied, spin, &w, &timeo,
-				    &spun_in);
+		n = tsp_recv_direct(sk, ts, msg, len - copied, busy, spin, &w,
+				    &timeo, &spun_in);
 		if (n == -EAGAIN) {
-			if (spin && tsp_spin_for(sk, ts, 0, NULL, spin, true))
+			/* Nothing posted (no pages to pin): poll, spin plainly. */
+			if (busy)
+				tsp_busy_wait_fast(sk, ts);
+			if ((busy || spin) &&
+			    tsp_spin_for(sk, ts, 0, NULL, spin, true))
 				continue;
 			tsp_wait_init(&w);
 			timeo = tsp_recv_sleep(sk, ts, &w, timeo);

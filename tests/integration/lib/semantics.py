@@ -1183,6 +1183,35 @@ def so_busy_poll(c):
 
 
 @case
+def so_busy_poll_large_answers(c):
+    """A busy-polling reader awaiting large answers (request, then 64 KiB
+    back) gets each byte-exact; spliced, it offers its buffer while it polls
+    and waits, so answers land straight in it (bytes_direct grows)."""
+    c.c.setsockopt(socket.SOL_SOCKET, 46, 50)  # SO_BUSY_POLL, microseconds
+    direct0 = counter("bytes_direct") if c.mode == "splice" else 0
+    failed = []
+
+    def server():
+        try:
+            for i in range(60):
+                expect(recv_exact(c.s, 4) == struct.pack("I", i), f"request {i}")
+                c.s.sendall(pattern(65536, i))
+        except (OSError, Fail) as e:
+            failed.append(str(e))
+
+    t = threading.Thread(target=server)
+    t.start()
+    for i in range(60):
+        c.c.sendall(struct.pack("I", i))
+        expect(recv_blocking(c.c, 65536) == pattern(65536, i), f"answer {i} differs")
+    t.join(30)
+    expect(not failed, f"server: {failed}")
+    if c.mode == "splice":
+        expect(counter("bytes_direct") > direct0, "no answer went straight into the buffer")
+    c.expect_ring()
+
+
+@case
 def reconnect_after_unspec(c):
     """connect(AF_UNSPEC) ends the association; the socket connects anew."""
     c.c.sendall(b"first")
