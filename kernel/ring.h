@@ -56,9 +56,8 @@ struct tsp_ring {
 	 * moved on), [1] the grown one.
 	 */
 	struct tsp_ring_mem mem[2];
-	/* The share @reserved bytes were reserved against; NULL if none. */
+	/* The share the pair's ring_bytes were reserved against; or NULL. */
 	struct tsp_netmem *charged;
-	u32 reserved;
 };
 
 /* Has this direction moved to the ring? */
@@ -110,9 +109,13 @@ static inline u32 tsp_ring_space(const struct tsp_ring *r)
  */
 static inline bool tsp_ring_wants_growth(const struct tsp_ring *r, size_t len)
 {
-	u32 size = tsp_ring_size(r), space = tsp_ring_space(r);
+	u32 size = tsp_ring_size(r), space;
 
-	return size < tsp_ring_cap(r) && (len > space || space < size);
+	/* Grown (every send once it has): no look at the consumer's @tail. */
+	if (size >= tsp_ring_cap(r))
+		return false;
+	space = tsp_ring_space(r);
+	return len > space || space < size;
 }
 
 /* How a read treats the bytes it reaches. */

@@ -242,7 +242,6 @@ int tsp_ring_engage_mem(struct tsp_ring *r, u32 cap, size_t len,
 	r->mem[0].size = first;
 	r->cur = &r->mem[0];
 	r->cap = cap;
-	r->reserved = cap;
 	r->head = 0;
 	r->tail = 0;
 	return 0;
@@ -269,10 +268,13 @@ void tsp_ring_grow(struct tsp_ring *r, struct sock *sk)
 	tsp_ring_move(r, big);
 }
 
-/* Free an engaged ring and return its reservation; no-op otherwise. */
-void tsp_ring_release_mem(struct tsp_ring *r)
+/*
+ * Free an engaged ring and return its reservation of @cap bytes (the
+ * ring_bytes it was engaged with); no-op otherwise.
+ */
+void tsp_ring_release_mem(struct tsp_ring *r, u32 cap)
 {
-	long kb = r->reserved / 1024;
+	long kb = cap / 1024;
 
 	if (!r->charged)
 		return;

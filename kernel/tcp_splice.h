@@ -247,7 +247,7 @@ u32 tsp_ring_netns_share(void);
 int tsp_ring_engage_mem(struct tsp_ring *r, u32 cap, size_t len,
 			struct sock *sk);
 void tsp_ring_grow(struct tsp_ring *r, struct sock *sk);
-void tsp_ring_release_mem(struct tsp_ring *r);
+void tsp_ring_release_mem(struct tsp_ring *r, u32 cap);
 
 /* proto.c */
 void tsp_proto_init(void);

@@ -29,7 +29,6 @@
 static u32 tsp_tx_fill_max(const struct sock *sk, const struct tsp_ring *r)
 {
 	u32 lowat = tcp_notsent_lowat(tcp_sk(sk));
-
 	u32 cap = tsp_ring_cap(r);
 
 	/* A ring that can still grow takes a send that does not fit. */
