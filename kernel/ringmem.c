@@ -160,7 +160,7 @@ static struct pernet_operations tsp_net_ops = {
  * must never take the room they need, so rings only ever use the first
  * half. (Sockets of the root cgroup, which has no limit, carry no memcg.)
  */
-static bool tsp_memcg_room(struct mem_cgroup *memcg, u32 bytes)
+bool tsp_memcg_room(struct mem_cgroup *memcg, u32 bytes)
 {
 #ifdef CONFIG_MEMCG
 	unsigned long need = DIV_ROUND_UP(bytes, PAGE_SIZE);

@@ -3,9 +3,9 @@
 # connection can join it (a tenant in its own user and network namespace
 # with CAP_NET_ADMIN there, replaying or forging the handshake); closing,
 # disconnecting and repair-mode ends leave the registry first; kernel
-# sockets (NVMe/TCP) are never spliced; idle pairs hold no ring memory and
-# one tenant cannot take another's; a tight memory cgroup gets TCP instead
-# of the OOM killer; 100,000 waiting ends do not stop others pairing;
+# sockets (NVMe/TCP) are never spliced; idle pairs reserve no ring memory
+# and one tenant cannot take another's; a tight memory cgroup gets TCP
+# instead of the OOM killer, and a pair only within half of its limit; 100,000 waiting ends do not stop others pairing;
 # connection churn loses and stalls nothing.
 # TSP_SOAK=1 runs the churn for at least 200,000 connections (long);
 # TSP_SECTIONS="1 7" runs only those sections.
@@ -270,6 +270,27 @@ check "... rings that did not fit were refused (those directions stayed TCP)" \
 	test "$(c refused_ring)" -gt "$r0"
 echo 64 >$P/ring_kbytes
 check "... freed" settle
+# A pair (with its rings' first buffers) is charged to the connecting end's
+# cgroup, only within half of its limit: past it, no pair, and TCP.
+mkdir -p $CG/half $D/fill
+echo 32M >$CG/half/memory.max
+echo 0 >$CG/half/memory.swap.max 2>/dev/null
+mount -t tmpfs tsp-fill $D/fill
+check "memory.max 32M: 20 MiB of tmpfs pages charged to it" \
+	run_in $CG/half -- dd if=/dev/zero of=$D/fill/f bs=1M count=20 status=none
+echo "memory.current $(cat $CG/half/memory.current)"
+n0=$(c refused_nomem) p0=$(c pairs_total)
+check "... 4 pairs connected from it, 256 KiB each way, intact" \
+	run_in $CG/half -- tsp-pairs --active 4 --idle 0 --bytes 262144 --port 7916
+check_eq "... none paired" "$p0" "$(c pairs_total)"
+check "... each refused for memory (refused_nomem)" test "$(c refused_nomem)" -ge $((n0 + 4))
+check_eq "... the OOM killer never ran" "0" "$(awk '$1 == "oom_kill" { print $2 }' $CG/half/memory.events)"
+rm -f $D/fill/f
+p1=$(c pairs_total)
+check "... with the room back, 4 more from it, intact" \
+	run_in $CG/half -- tsp-pairs --active 4 --idle 0 --bytes 262144 --port 7917
+check "... all 4 paired" test "$(c pairs_total)" -ge $((p1 + 4))
+umount $D/fill
 fi
 
 # --- 6. 100,000 waiting ends, and others still pair -------------------------
