@@ -97,7 +97,8 @@ netperf_cell() { # MODE PATH HOST TEST SIZE
 # that never come (TCP_DEFER_ACCEPT): connect, accept, 1 B each way, close;
 # FRESH such connections (default 2000). In splice mode every fresh
 # connection must have paired (pairs_total), or the cell is not recorded as
-# a splice value.
+# a splice value; in attached mode (the program on the cgroup, no port
+# enabled: what its callbacks cost a connection) none may have.
 conn_cell() { # MODE WAITING [FRESH]
 	local mode=$1 waiting=$2 fresh=${3:-2000} line before after pairs0 pairs unit=conn/s
 	pairs0=$(pairs_total)
@@ -109,6 +110,10 @@ conn_cell() { # MODE WAITING [FRESH]
 	[[ "$line" =~ ^[0-9]+$ ]] || { echo "tsp-waiters failed"; line=0 unit=error; }
 	if [ "$mode" = splice ] && [ "$pairs" -lt "$fresh" ]; then
 		echo "conn_setup: $pairs of $fresh fresh connections paired"
+		line=0 unit=error
+	fi
+	if [ "$mode" = attached ] && [ "$pairs" -ne 0 ]; then
+		echo "conn_setup: $pairs connections paired with no port enabled"
 		line=0 unit=error
 	fi
 	record conn_setup "$waiting" loopback "$mode" "$line" "$unit" "$(cpu_busy "$before" "$after")"
@@ -219,6 +224,8 @@ set_mode() {
 	case $1 in
 	splice) tcp-splice-ctl enable --cgroup $CG --ports $PORTS >/dev/null ;;
 	splice+busy) tcp-splice-ctl enable --cgroup $CG --ports $PORTS --busy-poll-us 50 >/dev/null ;;
+	# The program on the cgroup, its policy matching no port: the hook's own cost.
+	attached) tcp-splice-ctl enable --cgroup $CG --ports 1 >/dev/null ;;
 	sockmap) start_sockmap ;;
 	esac
 }
@@ -270,7 +277,7 @@ if want clusterip; then
 fi
 if want conn; then
 	for waiting in 0 100000; do
-		for mode in baseline splice; do
+		for mode in baseline attached splice; do
 			cell $mode conn_cell $mode $waiting
 		done
 	done

@@ -170,6 +170,38 @@ if peer_keys:
         for m in ("splice", "splice+busy"):
             out.append(ratio_text(ratios(cells[m], ux)) if ux and m in cells else "-")
         lines.append("| " + " | ".join(out) + " |")
+
+def cpu_ratios(runs, over):
+    """Per-repetition ratios of @runs' CPU per operation over @over's."""
+    return [cpu_per_op(runs[i]) / cpu_per_op(over[i]) for i in runs
+            if i in over and cpu_per_op(over[i]) and cpu_per_op(runs[i])]
+
+
+# The hook alone: conn_setup with the program attached but splicing nothing.
+hook_keys = [k for k in keys if "attached" in rows[k]]
+if hook_keys:
+    lines += [
+        "",
+        "## The hook alone",
+        "",
+        "attached: the sock_ops program on the bench cgroup with a policy that enables no port",
+        "of the cell (every callback runs, nothing is spliced): what the program costs a",
+        "connection it does not splice, and the floor under splice's cost per connection.",
+        "cpu/op over baseline: the median of per-repetition ratios of CPU per operation, range",
+        "in brackets.",
+        "",
+        "| test | path | size | unit | attached (cpu, cpu/op, cs/op) | ratio [range] "
+        "| attached cpu/op over baseline | splice cpu/op over baseline |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key in hook_keys:
+        cells = rows[key]
+        base = cells.get("baseline", {})
+        out = [key[0], key[1], str(key[2]), unit_of(cells)]
+        out += [summary(cells["attached"]), ratio_text(ratios(cells["attached"], base))]
+        for m in ("attached", "splice"):
+            out.append(ratio_text(cpu_ratios(cells[m], base)) if m in cells else "-")
+        lines.append("| " + " | ".join(out) + " |")
 open(f"{outdir}/latest.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 
