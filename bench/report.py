@@ -77,9 +77,10 @@ def summary(runs):
     return f"{med:,.0f} ({cpu:.0f}%, {us:,.1f} µs, {cs:.1f})"
 
 
-def ratios(runs, over):
-    """Per-repetition ratios of @runs over @over (the same repetition's)."""
-    return [runs[i]["value"] / over[i]["value"] for i in runs if i in over and over[i]["value"]]
+def ratios(runs, over, of=lambda r: r["value"]):
+    """Per-repetition ratios of @runs over @over (the same repetition's), of
+    each record's value, or of what @of gives."""
+    return [of(runs[i]) / of(over[i]) for i in runs if i in over and of(over[i])]
 
 
 def ratio_text(rs):
@@ -172,9 +173,8 @@ if peer_keys:
         lines.append("| " + " | ".join(out) + " |")
 
 def cpu_ratios(runs, over):
-    """Per-repetition ratios of @runs' CPU per operation over @over's."""
-    return [cpu_per_op(runs[i]) / cpu_per_op(over[i]) for i in runs
-            if i in over and cpu_per_op(over[i]) and cpu_per_op(runs[i])]
+    """Per-repetition ratios of CPU per operation, @runs' measured ones over @over's."""
+    return ratios({i: r for i, r in runs.items() if cpu_per_op(r)}, over, cpu_per_op)
 
 
 # The hook alone: conn_setup with the program attached but splicing nothing.
