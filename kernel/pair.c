@@ -19,9 +19,7 @@
  * deduplicating the module BTF against vmlinux.)
  */
 #include <linux/cgroup.h>
-#include <linux/memcontrol.h>
 #include <linux/netdevice.h>
-#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -65,32 +63,16 @@ static void tsp_endpoint_of(struct sock *sk, struct tsp_endpoint *e)
 }
 
 /*
- * A pair for waiting end @a and pairing end @b, charged to the active
- * end's memory cgroup (a passive end has none before accept()) within half
- * of its limit, as rings are (ringmem.c). Softirq: no reclaim, no
- * reserves, and no charge forced past the limit as GFP_ATOMIC's would be.
- */
-static struct tsp_pair *tsp_pair_alloc(struct tsp_sock *a, struct tsp_sock *b)
-{
-	struct sock *active = a->active ? a->sk : b->sk;
-	struct mem_cgroup *memcg = mem_cgroup_from_sk(active), *old;
-	struct tsp_pair *p;
-
-	if (!tsp_memcg_room(memcg, sizeof(*p)))
-		return NULL;
-	old = set_active_memcg(memcg);
-	p = kzalloc_obj(*p, GFP_NOWAIT | __GFP_ACCOUNT);
-	set_active_memcg(old);
-	return p;
-}
-
-/*
  * Pair waiting end @a (side 0) with @b (side 1), both their locks held;
- * publishes the pair to both. Called in softirq.
+ * publishes the pair to both. Called in softirq: the pair is charged to the
+ * active end's memory cgroup (a passive end has none before accept()), with
+ * no reclaim, no reserves, and no charge forced past the limit as
+ * GFP_ATOMIC's would be.
  */
 struct tsp_pair *tsp_pair_new(struct tsp_sock *a, struct tsp_sock *b)
 {
-	struct tsp_pair *p = tsp_pair_alloc(a, b);
+	struct tsp_pair *p = tsp_charged_alloc(sizeof(*p), GFP_NOWAIT | __GFP_ZERO,
+					       a->active ? a->sk : b->sk);
 
 	if (!p)
 		return NULL;
@@ -131,7 +113,7 @@ void tsp_pair_put(struct tsp_pair *p)
 	tsp_ring_release_mem(&p->ring[1], p->ring_bytes);
 	tsp_gauge_add(TSP_GA_PAIRS_LIVE, -1);
 	/* sock_diag reads an end's pair under RCU (diag.c). */
-	kfree_rcu(p, rcu);
+	kvfree_rcu(p, rcu);
 }
 
 static struct net_device *tsp_napi_dev;

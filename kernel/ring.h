@@ -12,11 +12,11 @@
  * A ring starts small (TSP_RING_FIRST) and grows once, to @cap, when a send
  * does not fit or finds bytes unread: connections that exchange small
  * messages, each read before the next, never zero, charge or hold a full
- * ring. The producer copies the unread bytes into the large
- * buffer at the same positions and publishes it with a release store of
- * @cur; the consumer loads @cur after the acquire of @head (the bytes it
- * reads are in whichever buffer it finds) and frees the small buffer itself
- * at its next read, when it can hold no pointer into it.
+ * ring. The producer copies the unread bytes into the large buffer at the
+ * same positions and publishes it with a release store of @cur; the
+ * consumer loads @cur after the acquire of @head (the bytes it reads are in
+ * whichever buffer it finds) and frees the small buffer itself at its next
+ * read, when it can hold no pointer into it.
  */
 #ifndef _TCP_SPLICE_RING_H
 #define _TCP_SPLICE_RING_H

@@ -160,7 +160,7 @@ static struct pernet_operations tsp_net_ops = {
  * must never take the room they need, so rings only ever use the first
  * half. (Sockets of the root cgroup, which has no limit, carry no memcg.)
  */
-bool tsp_memcg_room(struct mem_cgroup *memcg, u32 bytes)
+static bool tsp_memcg_room(struct mem_cgroup *memcg, u32 bytes)
 {
 #ifdef CONFIG_MEMCG
 	unsigned long need = DIV_ROUND_UP(bytes, PAGE_SIZE);
@@ -187,23 +187,33 @@ static bool tsp_reserve(atomic_long_t *v, long kb, long limit)
 }
 
 /*
- * A buffer of @size bytes for the ring of sender @sk: charged to its memory
- * cgroup while that stays within half of its limit, as its socket
- * allocates, never from the reserves or through the OOM killer.
+ * @size bytes with @gfp, charged to @sk's memory cgroup while that stays
+ * within half of its limit: how rings and pairs take their memory. NULL
+ * without the room or the memory.
  */
-static u8 *tsp_ring_alloc(u32 size, struct sock *sk)
+void *tsp_charged_alloc(size_t size, gfp_t gfp, struct sock *sk)
 {
 	struct mem_cgroup *memcg = mem_cgroup_from_sk(sk), *old;
-	gfp_t gfp = (READ_ONCE(sk->sk_allocation) & ~__GFP_MEMALLOC) |
-		    __GFP_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN;
-	u8 *buf;
+	void *p;
 
 	if (!tsp_memcg_room(memcg, size))
 		return NULL;
 	old = set_active_memcg(memcg);
-	buf = kvmalloc(size, gfp);
+	p = kvmalloc(size, gfp | __GFP_ACCOUNT);
 	set_active_memcg(old);
-	return buf;
+	return p;
+}
+
+/*
+ * A buffer of @size bytes for the ring of sender @sk: charged as above, as
+ * its socket allocates, never from the reserves or through the OOM killer.
+ */
+static u8 *tsp_ring_alloc(u32 size, struct sock *sk)
+{
+	gfp_t gfp = (READ_ONCE(sk->sk_allocation) & ~__GFP_MEMALLOC) |
+		    __GFP_NORETRY | __GFP_NOWARN;
+
+	return tsp_charged_alloc(size, gfp, sk);
 }
 
 /*

@@ -244,8 +244,7 @@ void tsp_ringmem_exit(void);
 u32 tsp_ring_bytes(void);
 u32 tsp_ring_limit_mbytes(void);
 u32 tsp_ring_netns_share(void);
-struct mem_cgroup;
-bool tsp_memcg_room(struct mem_cgroup *memcg, u32 bytes);
+void *tsp_charged_alloc(size_t size, gfp_t gfp, struct sock *sk);
 int tsp_ring_engage_mem(struct tsp_ring *r, u32 cap, size_t len,
 			struct sock *sk);
 void tsp_ring_grow(struct tsp_ring *r, struct sock *sk);
