@@ -5,6 +5,13 @@
 //   tsp-pingpong server --unix PATH | --tcp ADDR:PORT [--cpu N]
 //   tsp-pingpong client --unix PATH | --tcp HOST:PORT --mode rr|stream
 //                       [--size 1] [--secs 5] [--cpu N]
+//   --stats (either role): how each op was served, for finding out why a
+//                       cell is slow: receive calls, voluntary (sleeps) and
+//                       involuntary context switches per op, and the thread's
+//                       migrations and affine wake-ups over the connection
+//                       (from /proc/thread-self/sched, when the kernel has it).
+//                       The client adds them to its closing line; the server
+//                       prints a "served" line per connection.
 //
 // The server serves every connection on its own thread until it is killed
 // (SIGTERM/SIGINT remove its unix socket file). A client opens one
@@ -25,6 +32,7 @@
 #include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -37,6 +45,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "net.h"
@@ -58,9 +67,9 @@ constexpr double kStallS = 5;
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr,
                  "tsp-pingpong: %s\n"
-                 "usage: tsp-pingpong server --unix PATH | --tcp ADDR:PORT [--cpu N]\n"
+                 "usage: tsp-pingpong server --unix PATH | --tcp ADDR:PORT [--cpu N] [--stats]\n"
                  "       tsp-pingpong client --unix PATH | --tcp HOST:PORT --mode rr|stream\n"
-                 "                           [--size N] [--secs S] [--cpu N]\n",
+                 "                           [--size N] [--secs S] [--cpu N] [--stats]\n",
                  why.c_str());
     std::exit(2);
 }
@@ -72,6 +81,7 @@ struct Options {
     std::uint32_t size = 1;
     double secs = 5;
     int cpu = -1;
+    bool stats = false;
 };
 
 Options parse(int argc, char** argv) {
@@ -82,6 +92,10 @@ Options parse(int argc, char** argv) {
     o.server = role == "server";
     for (int i = 2; i < argc; i++) {
         std::string k = argv[i];
+        if (k == "--stats") {
+            o.stats = true;
+            continue;
+        }
         if (i + 1 >= argc) usage(k + " needs a value");
         std::string v = argv[++i];
         char* end = nullptr;
@@ -164,12 +178,16 @@ void nodelay(int fd) {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+// This thread's receive calls (--stats).
+thread_local std::uint64_t t_recvs = 0;
+
 // Exactly @n bytes into/out of @p; false on EOF, error (errno set) or the
 // socket's SO_*TIMEO (errno EAGAIN).
 bool read_full(int fd, void* p, std::size_t n) {
     auto* b = static_cast<char*>(p);
     while (n) {
         ssize_t r = ::recv(fd, b, n, 0);
+        t_recvs++;
         if (r > 0) {
             b += r;
             n -= std::size_t(r);
@@ -205,6 +223,41 @@ std::string io_error(const char* what) {
     return std::string(what) + ": " + std::strerror(errno);
 }
 
+// One field of /proc/thread-self/sched ("name  :  value"), or -1.
+long long sched_field(const std::string& text, const std::string& name) {
+    auto at = text.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    auto colon = text.find(':', at);
+    return colon == std::string::npos ? -1 : std::atoll(text.c_str() + colon + 1);
+}
+
+// --stats for @ops ops of this thread: " recvs_per_op=... ...".
+std::string thread_stats(std::uint64_t ops) {
+    rusage ru{};
+    ::getrusage(RUSAGE_THREAD, &ru);
+    double n = ops ? double(ops) : 1;
+    char b[256];
+    std::snprintf(b, sizeof(b), " recvs_per_op=%.2f vcsw_per_op=%.2f ivcsw_per_op=%.2f",
+                  double(t_recvs) / n, double(ru.ru_nvcsw) / n, double(ru.ru_nivcsw) / n);
+    std::string out = b;
+    std::string text = "\n";
+    if (FILE* f = std::fopen("/proc/thread-self/sched", "r")) {
+        char line[256];
+        while (std::fgets(line, sizeof(line), f)) text += line;
+        std::fclose(f);
+    }
+    const std::pair<const char*, const char*> fields[] = {
+        {"se.nr_migrations", "migrations"},
+        {"nr_wakeups_sync", "sync_wakeups"},
+        {"nr_wakeups_affine", "affine_wakeups"},
+    };
+    for (const auto& [field, label] : fields) {
+        long long v = sched_field(text, field);
+        if (v >= 0) out += std::string(" ") + label + "=" + std::to_string(v);
+    }
+    return out;
+}
+
 struct Header {
     char magic[4];
     std::uint32_t size_be;
@@ -212,7 +265,7 @@ struct Header {
 static_assert(sizeof(Header) == 8);
 
 // One connection: the header, then echo (rr) or discard (stream) until EOF.
-void serve(int fd) {
+void serve(int fd, bool stats) {
     Header h{};
     if (!read_full(fd, &h, sizeof(h))) {
         ::close(fd);
@@ -226,14 +279,22 @@ void serve(int fd) {
         return;
     }
     std::vector<char> buf(rr ? size : std::max<std::uint32_t>(size, 64u << 10));
+    std::uint64_t ops = 0;
     if (rr) {
-        while (read_full(fd, buf.data(), size) && write_full(fd, buf.data(), size)) {
-        }
+        while (read_full(fd, buf.data(), size) && write_full(fd, buf.data(), size)) ops++;
     } else {
         for (;;) {
             ssize_t r = ::recv(fd, buf.data(), buf.size(), 0);
+            t_recvs++;
+            if (r > 0) ops++;
             if (r == 0 || (r < 0 && errno != EINTR)) break;
         }
+    }
+    // Before the close: a stream client waits for it, so the line is out by then.
+    if (stats) {
+        std::printf("tsp-pingpong: served %s size=%u ops=%llu%s\n", rr ? "rr" : "stream", size,
+                    static_cast<unsigned long long>(ops), thread_stats(ops).c_str());
+        std::fflush(stdout);
     }
     ::close(fd);
 }
@@ -277,7 +338,7 @@ int run_server(const Options& o) {
             die("accept on " + a.name, errno);
         }
         if (a.ss.ss_family != AF_UNIX) nodelay(c);
-        std::thread(serve, c).detach();
+        std::thread(serve, c, o.stats).detach();
     }
 }
 
@@ -332,9 +393,9 @@ int run_client(const Options& o) {
     }
     ::close(fd);
     double secs = end - start;
-    std::printf("tsp-pingpong: %s size=%u secs=%.2f ops=%llu ops_per_s=%.1f mbit_per_s=%.2f\n",
+    std::printf("tsp-pingpong: %s size=%u secs=%.2f ops=%llu ops_per_s=%.1f mbit_per_s=%.2f%s\n",
                 o.mode.c_str(), o.size, secs, static_cast<unsigned long long>(ops), ops / secs,
-                double(ops) * o.size * 8 / 1e6 / secs);
+                double(ops) * o.size * 8 / 1e6 / secs, o.stats ? thread_stats(ops).c_str() : "");
     return 0;
 }
 
