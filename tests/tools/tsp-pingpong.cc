@@ -8,8 +8,9 @@
 //   --stats (either role): how each op was served, for finding out why a
 //                       cell is slow: receive calls, voluntary (sleeps) and
 //                       involuntary context switches per op, and the thread's
-//                       migrations and affine wake-ups over the connection
-//                       (from /proc/thread-self/sched, when the kernel has it).
+//                       migrations and sync and affine wake-ups over the
+//                       connection (from /proc/thread-self/sched when the kernel
+//                       has it; the wake-ups need kernel.sched_schedstats=1).
 //                       The client adds them to its closing line; the server
 //                       prints a "served" line per connection.
 //
