@@ -221,6 +221,24 @@ static int tsp_disconnect(struct sock *sk, int flags)
 }
 
 /*
+ * shutdown(SHUT_WR): TCP's FIN must follow every ring byte a send reported
+ * sent, as TCP's own sends precede it under the socket lock. The fast
+ * sender tests SEND_SHUTDOWN under its tx mutex alone; inet_shutdown() set
+ * it before calling us, so waiting out that mutex lets a send in flight
+ * publish first, and every later one sees the flag and goes the locked way.
+ */
+static void tsp_shutdown(struct sock *sk, int how)
+{
+	struct tsp_sock *ts = tsp_sk(sk);
+
+	if ((how & SEND_SHUTDOWN) && tsp_pair_of(ts)) {
+		mutex_lock(&ts->tx_mutex);
+		mutex_unlock(&ts->tx_mutex);
+	}
+	ts->base->shutdown(sk, how);
+}
+
+/*
  * TCP_REPAIR (checkpoint/restore) dumps and restores the TCP queues, and a
  * paired socket's bytes are partly in the ring: refused with EBUSY. An end
  * still waiting for its peer withdraws first and stays plain TCP.
@@ -320,6 +338,7 @@ static void tsp_build(int i, const struct proto *base,
 	*prot = *base;
 	prot->close		= tsp_close;
 	prot->disconnect	= tsp_disconnect;
+	prot->shutdown		= tsp_shutdown;
 	prot->setsockopt	= tsp_setsockopt;
 	prot->sendmsg		= tsp_sendmsg;
 	prot->recvmsg		= tsp_recvmsg;

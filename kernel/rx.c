@@ -164,11 +164,19 @@ static int tsp_recv_tcp(struct sock *sk, struct tsp_sock *ts,
 	return n;
 }
 
-/* @n ring bytes were consumed: count them, and tell a waiting sender. */
+/*
+ * @n ring bytes were consumed: count them, and tell a waiting sender. The
+ * pair itself, not tsp_pair_of(): the fast reader holds no socket lock, so
+ * a disconnect may detach this end while it reads, and the pair (set once,
+ * freed with the socket) stays its ring's owner meanwhile.
+ */
 static void tsp_rx_consumed(struct tsp_sock *ts, u32 n)
 {
+	/* Pairs with the release in tsp_pair_new(); set: we read its ring. */
+	struct tsp_pair *p = smp_load_acquire(&ts->pair);
+
 	tsp_event_add(TSP_EV_BYTES_RING, n);
-	tsp_space_freed(tsp_pair_of(ts), !ts->side);
+	tsp_space_freed(p, !ts->side);
 }
 
 /* Ring bytes at @off past the startup ones; consumed unless peeking. */

@@ -197,6 +197,95 @@ def disconnect_racing_reader(mode):
 
 
 @case
+def disconnect_racing_streaming_reader(mode):
+    """A reader draining a ring its peer keeps full while another thread
+    disconnects it (connect(AF_UNSPEC)), 100 times: the lockless reader reads
+    on past the disconnect and must survive it; it returns, and the peer's
+    writes fail."""
+    for i in range(100):
+        cn = Conn(mode)
+        stop, done = threading.Event(), threading.Event()
+
+        def writer():
+            cn.s.settimeout(5)
+            try:
+                while not stop.is_set():
+                    cn.s.sendall(b"z" * 65536)
+            except OSError:
+                pass
+
+        def reader():
+            cn.c.settimeout(5)
+            try:
+                while cn.c.recv(1 << 20):
+                    pass
+            except OSError:
+                pass
+            done.set()
+
+        w, r = threading.Thread(target=writer), threading.Thread(target=reader)
+        try:
+            w.start()
+            r.start()
+            time.sleep(0.002 + 0.001 * (i % 8))
+            unspec(cn.c)
+            expect(done.wait(10), f"round {i}: the reader never returned")
+            stop.set()
+            w.join(10)
+            expect(not w.is_alive(), f"round {i}: the writer never returned")
+        finally:
+            stop.set()
+            cn.close()
+            r.join(10)
+
+
+@case
+def shutdown_racing_sender(mode):
+    """shutdown(SHUT_WR) while another thread sends, 100 times: every byte a
+    send() reported sent arrives before the EOF, none after it (the FIN
+    follows the sends it raced, as TCP's lock makes it)."""
+    for i in range(100):
+        cn = Conn(mode)
+        sent, got, late = [0], [0], [b""]
+
+        def sender():
+            try:
+                while True:
+                    sent[0] += cn.c.send(b"s" * 65536)
+            except OSError:
+                pass
+
+        def receiver():
+            cn.s.settimeout(10)
+            try:
+                while True:
+                    b = cn.s.recv(1 << 20)
+                    if not b:
+                        break
+                    got[0] += len(b)
+                time.sleep(0.05)
+                cn.s.setblocking(False)
+                late[0] = cn.s.recv(1 << 20)
+            except OSError:
+                pass
+
+        w, r = threading.Thread(target=sender), threading.Thread(target=receiver)
+        try:
+            w.start()
+            r.start()
+            time.sleep(0.002 + 0.001 * (i % 8))
+            cn.c.shutdown(socket.SHUT_WR)
+            w.join(10)
+            r.join(15)
+            expect(not w.is_alive() and not r.is_alive(), f"round {i}: a thread never returned")
+            expect(not late[0], f"round {i}: {len(late[0])} bytes after the EOF")
+            expect(got[0] == sent[0],
+                   f"round {i}: {sent[0]} bytes reported sent, {got[0]} before the EOF")
+        finally:
+            cn.close()
+
+
+@case
 def repair_on_paired(mode):
     """TCP_REPAIR (checkpoint/restore) on a spliced end is refused with EBUSY
     (its queues are partly in the ring); the connection keeps working."""
