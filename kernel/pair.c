@@ -109,8 +109,8 @@ void tsp_pair_put(struct tsp_pair *p)
 	spin_lock_bh(&tsp_pairs_lock);
 	list_del(&p->node);
 	spin_unlock_bh(&tsp_pairs_lock);
-	tsp_ring_release_mem(&p->ring[0], p->ring_bytes);
-	tsp_ring_release_mem(&p->ring[1], p->ring_bytes);
+	tsp_ring_release_mem(&p->ring[0]);
+	tsp_ring_release_mem(&p->ring[1]);
 	tsp_gauge_add(TSP_GA_PAIRS_LIVE, -1);
 	/* sock_diag reads an end's pair under RCU (diag.c). */
 	kvfree_rcu(p, rcu);

@@ -56,8 +56,10 @@ struct tsp_ring {
 	 * moved on), [1] the grown one.
 	 */
 	struct tsp_ring_mem mem[2];
-	/* The share the pair's ring_bytes were reserved against; or NULL. */
+	/* The share the ring's memory is reserved against; or NULL. */
 	struct tsp_netmem *charged;
+	/* KiB reserved: the first buffer's, the cap's once grown (producer). */
+	u32 reserved_kb;
 };
 
 /* Has this direction moved to the ring? */

@@ -6,15 +6,19 @@
  * after pairing): idle pairs hold none. It starts with a small buffer and
  * grows to its full size at the first send that does not fit or finds
  * bytes unread (ring.h).
- * An engaged ring's full size is reserved against the module-wide
+ * What an engaged ring holds is reserved against the module-wide
  * ring_limit_mbytes and against the share of it the sender's network
  * namespace may hold (ring_netns_share percent), so one tenant cannot take
- * every other tenant's rings; its buffers are allocated as the sender's
+ * every other tenant's rings: its first buffer when it engages, the rest of
+ * its full size when it grows. A reservation is never more than the memory
+ * behind it, which the tenant's own memory cgroup pays for (below), so
+ * reaching the limit costs that memory. Its buffers are allocated as the sender's
  * socket allocates (sk_allocation), charged to the socket's memory cgroup,
  * only while that cgroup stays within half of its limit (its tasks and TCP
  * keep the rest), and may fail rather than reclaim hard or call the OOM
  * killer. A ring that cannot be had leaves that direction on TCP; one
- * that cannot grow keeps its small buffer.
+ * that cannot grow (the limit, the share or the memory) keeps its small
+ * buffer.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -187,6 +191,32 @@ static bool tsp_reserve(atomic_long_t *v, long kb, long limit)
 }
 
 /*
+ * Reserve @kb for a ring of namespace @nm, within ring_limit_mbytes and
+ * the namespace's share of it; false (counted as @ev) if either is reached.
+ */
+static bool tsp_ring_reserve(struct tsp_netmem *nm, long kb,
+			     enum tsp_event ev)
+{
+	atomic_long_t *all = &tsp_gauges[TSP_GA_RING_RESERVED];
+	long limit = (long)tsp_ring_limit_mbytes() * 1024;
+	long share = limit * tsp_ring_netns_share() / 100;
+
+	if (tsp_reserve(all, kb, limit)) {
+		if (tsp_reserve(&nm->kbytes, kb, share))
+			return true;
+		atomic_long_sub(kb, all);
+	}
+	tsp_event(ev);
+	return false;
+}
+
+static void tsp_ring_unreserve(struct tsp_netmem *nm, long kb)
+{
+	atomic_long_sub(kb, &tsp_gauges[TSP_GA_RING_RESERVED]);
+	atomic_long_sub(kb, &nm->kbytes);
+}
+
+/*
  * @size bytes with @gfp, charged to @sk's memory cgroup while that stays
  * within half of its limit: how rings and pairs take their memory. NULL
  * without the room or the memory.
@@ -217,83 +247,76 @@ static u8 *tsp_ring_alloc(u32 size, struct sock *sk)
 }
 
 /*
- * Reserve @cap bytes for @r on behalf of its sender @sk and allocate its
- * first buffer, in process context: TSP_RING_FIRST bytes, or @cap when the
- * first send of @len bytes would not fit. The reservation is the whole
- * @cap, so growing never meets the limits. -ENOSPC: the limit or the
- * namespace's share is reached; -ENOMEM: no memory (or the memory cgroup's
- * limit). Either way the direction stays TCP, counted.
+ * Allocate @r's first buffer for its sender @sk, in process context, and
+ * reserve it: TSP_RING_FIRST bytes, or @cap when the first send of @len
+ * bytes would not fit. -ENOSPC: the limit or the namespace's share is
+ * reached; -ENOMEM: no memory (or the memory cgroup's limit). Either way
+ * the direction stays TCP, counted.
  */
 int tsp_ring_engage_mem(struct tsp_ring *r, u32 cap, size_t len,
 			struct sock *sk)
 {
 	struct tsp_netmem *nm = tsp_netmem_of(sock_net(sk));
-	atomic_long_t *all = &tsp_gauges[TSP_GA_RING_RESERVED];
-	long limit = (long)tsp_ring_limit_mbytes() * 1024;
-	long share = limit * tsp_ring_netns_share() / 100;
 	u32 first = len > TSP_RING_FIRST ? cap : min(cap, TSP_RING_FIRST);
-	long kb = cap / 1024;
+	long kb = first / 1024;
 
-	if (!tsp_reserve(all, kb, limit))
-		goto over;
-	if (!tsp_reserve(&nm->kbytes, kb, share)) {
-		atomic_long_sub(kb, all);
-		goto over;
-	}
+	if (!tsp_ring_reserve(nm, kb, TSP_EV_REFUSED_LIMIT))
+		return -ENOSPC;
 	r->mem[0].buf = tsp_ring_alloc(first, sk);
 	if (!r->mem[0].buf) {
-		atomic_long_sub(kb, &nm->kbytes);
-		atomic_long_sub(kb, all);
+		tsp_ring_unreserve(nm, kb);
 		tsp_event(TSP_EV_REFUSED_RING);
 		return -ENOMEM;
 	}
 	refcount_inc(&nm->ref);
 	r->charged = nm;
+	r->reserved_kb = kb;
 	r->mem[0].size = first;
 	r->cur = &r->mem[0];
 	r->cap = cap;
 	r->head = 0;
 	r->tail = 0;
 	return 0;
-over:
-	tsp_event(TSP_EV_REFUSED_LIMIT);
-	return -ENOSPC;
 }
 
 /*
- * Producer, under its tx mutex: grow @r to its cap for sender @sk. Without
- * the memory, the ring keeps its first buffer for good (its cap drops to
- * it), and the sender waits for room there as in a full ring.
+ * Producer, under its tx mutex: grow @r to its cap for sender @sk, the
+ * reservation with it (the first buffer's part is kept until release,
+ * though the consumer frees that buffer first). Without the room or the
+ * memory, the ring keeps its first buffer for good (its cap drops to it),
+ * and the sender waits for room there as in a full ring.
  */
 void tsp_ring_grow(struct tsp_ring *r, struct sock *sk)
 {
 	struct tsp_ring_mem *big = &r->mem[1];
+	long kb = (r->cap - r->cur->size) / 1024;
 
+	if (!tsp_ring_reserve(r->charged, kb, TSP_EV_GROW_LIMITED))
+		goto keep;
 	big->buf = tsp_ring_alloc(r->cap, sk);
 	if (!big->buf) {
-		WRITE_ONCE(r->cap, r->cur->size);
-		return;
+		tsp_ring_unreserve(r->charged, kb);
+		goto keep;
 	}
+	r->reserved_kb += kb;
 	big->size = r->cap;
 	tsp_ring_move(r, big);
+	return;
+keep:
+	WRITE_ONCE(r->cap, r->cur->size);
 }
 
-/*
- * Free an engaged ring and return its reservation of @cap bytes (the
- * ring_bytes it was engaged with); no-op otherwise.
- */
-void tsp_ring_release_mem(struct tsp_ring *r, u32 cap)
+/* Free an engaged ring and return its reservation; no-op otherwise. */
+void tsp_ring_release_mem(struct tsp_ring *r)
 {
-	long kb = cap / 1024;
-
 	if (!r->charged)
 		return;
 	kvfree(r->mem[0].buf);
 	kvfree(r->mem[1].buf);
 	r->mem[0].buf = NULL;
 	r->mem[1].buf = NULL;
-	atomic_long_sub(kb, &tsp_gauges[TSP_GA_RING_RESERVED]);
-	atomic_long_sub(kb, &r->charged->kbytes);
+	tsp_ring_unreserve(r->charged, r->reserved_kb);
+	r->reserved_kb = 0;
 	tsp_netmem_put(r->charged);
 	r->charged = NULL;
 }

@@ -34,6 +34,7 @@ static const char *const tsp_event_names[TSP_EV_MAX] = {
 	[TSP_EV_REFUSED_NOMEM]		= "refused_nomem",
 	[TSP_EV_REFUSED_RING]		= "refused_ring",
 	[TSP_EV_REFUSED_LIMIT]		= "refused_limit",
+	[TSP_EV_GROW_LIMITED]		= "ring_grow_limited",
 	[TSP_EV_PAIRS_TOTAL]		= "pairs_total",
 	[TSP_EV_PAIRS_NAT]		= "pairs_nat",
 	[TSP_EV_WAITED_UNPAIRED]	= "waited_unpaired",

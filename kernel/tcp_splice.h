@@ -55,6 +55,7 @@ enum tsp_event {
 	TSP_EV_REFUSED_NOMEM,	/* no memory for the socket's state */
 	TSP_EV_REFUSED_RING,	/* no memory for a ring: that direction TCP */
 	TSP_EV_REFUSED_LIMIT,	/* ring memory limit or share reached */
+	TSP_EV_GROW_LIMITED,	/* ... a ring kept its first buffer at it */
 	TSP_EV_PAIRS_TOTAL,	/* pairs made */
 	TSP_EV_PAIRS_NAT,	/* ... whose addresses were translated between */
 	TSP_EV_WAITED_UNPAIRED,	/* ends that left the registry unpaired */
@@ -248,7 +249,7 @@ void *tsp_charged_alloc(size_t size, gfp_t gfp, struct sock *sk);
 int tsp_ring_engage_mem(struct tsp_ring *r, u32 cap, size_t len,
 			struct sock *sk);
 void tsp_ring_grow(struct tsp_ring *r, struct sock *sk);
-void tsp_ring_release_mem(struct tsp_ring *r, u32 cap);
+void tsp_ring_release_mem(struct tsp_ring *r);
 
 /* proto.c */
 void tsp_proto_init(void);

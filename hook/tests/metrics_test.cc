@@ -46,6 +46,7 @@ MetricsSnapshot full_snapshot() {
                          {"waiting", 1},
                          {"ring_reserved_kbytes", 256},
                          {"some_new_value", 7}};
+    s.module_counters["ring_grow_limited"] = 3;
     s.program_loaded = true;
     tsp_prog_stats ps{};
     ps.established = 12;
@@ -192,6 +193,7 @@ TEST(Metrics, EveryFamilyOnceWithHelpAndTypeAndItsSamplesTogether) {
     for (const char* want :
          {"tcp_splice_pairs_total 4\n", "tcp_splice_ring_limit_bytes 536870912\n",
           "tcp_splice_ring_netns_share_ratio 0.5\n", "tcp_splice_ring_reserved_bytes 262144\n",
+          "tcp_splice_ring_grow_limited_total 3\n",
           "tcp_splice_module_value{name=\"some_new_value\"} 7\n",
           "tcp_splice_module_info{version=\"0.1.0\"} 1\n",
           "tcp_splice_program_established_total 12\n",

@@ -251,9 +251,52 @@ touch $D/tA.done
 check_wait "... tenant A's streams intact" $ta
 ip netns del tsp-tA
 ip netns del tsp-tB
+check "... freed" settle
+
+# A ring reserves what it holds: its 4 KiB first buffer until it grows, and
+# the rest of its size when it does. A tenant's cheap connections (a byte
+# each way, then idle) cannot take the limit from the others for 1/16 of its
+# price: what a tenant reserves, its own memory cgroup pays for.
+ip netns add tsp-tC
+ip -n tsp-tC link set lo up
+rm -f $D/tC.*
+l0=$(c refused_limit) g0=$(c ring_grow_limited)
+run_in $CG/tA tsp-tC -- tsp-pairs --active 40 --idle 0 --bytes 1 --port 7918 \
+	--ready $D/tC.ready --hold-until $D/tC.done >$D/tC.log 2>&1 &
+tc=$!
+check "tenant C: 40 pairs move 1 byte each way, then stay open (80 rings)" \
+	sh -c "for i in \$(seq 600); do grep -q intact $D/tC.log && exit 0; grep -q FAILED $D/tC.log && exit 1; sleep 0.2; done; exit 1"
+check_eq "... none of them refused at the limit" "$l0" "$(c refused_limit)"
+check_eq "... each reserves its 4 KiB first buffer: 320 KiB, not 80 x 64 KiB" 320 \
+	"$(c ring_reserved_kbytes)"
+check "... 16 more of C's rings that grow within its 1 MiB share: 256 KiB each, intact" \
+	run_in $CG/tA tsp-tC -- timeout 300 python3 - <<'PY'
+import os, socket, sys, threading
+sys.path.insert(0, os.environ["TSP_LIB"])
+from semantics import pattern, recv_exact
+lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen(16)
+pairs = []
+for i in range(16):
+    c = socket.create_connection(lst.getsockname()); s = lst.accept()[0]
+    c.sendall(b"x")  # engages the ring with its first buffer
+    assert recv_exact(s, 1) == b"x", i
+    pairs.append((c, s))
+for i, (c, s) in enumerate(pairs):  # all held open: the growths add up
+    data = pattern(262144, i)
+    t = threading.Thread(target=c.sendall, args=(data,)); t.start()
+    assert recv_exact(s, len(data)) == data, i
+    t.join()
+PY
+check "... those past the share kept their first buffer, counted (ring_grow_limited)" \
+	test "$(c ring_grow_limited)" -gt "$g0"
+check "... C's reservation stayed within its share" test "$(c ring_reserved_kbytes)" -le 1024
+touch $D/tC.done
+check_wait "... tenant C's pairs intact" $tc
+ip netns del tsp-tC
 echo 100 >$P/ring_netns_share 2>/dev/null
 echo 512 >$P/ring_limit_mbytes
 check "... freed" settle
+check_eq "... nothing reserved" 0 "$(c ring_reserved_kbytes)"
 fi
 
 # --- 5. a tight memory cgroup gets TCP, never the OOM killer ----------------
