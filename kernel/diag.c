@@ -11,6 +11,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/user_namespace.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 
@@ -44,8 +46,14 @@ static int tsp_diag_put_pair(struct sk_buff *skb, const struct tsp_sock *ts,
 	    nla_put_u64_64bit(skb, TSP_INFO_RX_BYTES,
 			      READ_ONCE(p->bytes[peer]), TSP_INFO_PAD))
 		return -EMSGSIZE;
-	/* Where the other end lives is the host operator's business. */
-	if (net_admin &&
+	/*
+	 * Where the other end lives is the host operator's business, as the
+	 * pair list is (stats.c): @net_admin is CAP_NET_ADMIN over the dumped
+	 * namespace, which a tenant has in its own user namespace, so the
+	 * requester must hold it in the initial one too (its credentials, as
+	 * inet_diag asks bpf_capable() for socket storage).
+	 */
+	if (net_admin && ns_capable_noaudit(&init_user_ns, CAP_NET_ADMIN) &&
 	    nla_put_u32(skb, TSP_INFO_PEER_NETNS, p->end[peer].netns))
 		return -EMSGSIZE;
 	return 0;

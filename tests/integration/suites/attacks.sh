@@ -6,7 +6,8 @@
 # sockets (NVMe/TCP) are never spliced; idle pairs reserve no ring memory
 # and one tenant cannot take another's; a tight memory cgroup gets TCP
 # instead of the OOM killer, and a pair only within half of its limit; 100,000 waiting ends do not stop others pairing;
-# connection churn loses and stalls nothing.
+# connection churn loses and stalls nothing; a tenant's sockets do not show
+# where their peers live.
 # TSP_SOAK=1 runs the churn for at least 200,000 connections (long);
 # TSP_SECTIONS="1 7" runs only those sections.
 # timeout: 2400
@@ -398,6 +399,43 @@ if churn mixed; then
 	tail -n 1 "$D/churn-mixed.out"
 fi
 sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+check "... freed" settle
+fi
+
+# --- 8. a tenant's sockets do not show where their peers live ---------------
+# sock_diag's details name the peer end's network namespace only for a
+# requester with CAP_NET_ADMIN in the initial user namespace; a tenant with
+# it in its own user and network namespace gets the rest.
+if section 8; then
+rm -f $D/tn.*
+run_in $MAIN -- unshare --user --map-root-user --net --kill-child python3 - \
+	>$D/tn.log 2>&1 <<PY &
+import json, os, socket, subprocess, time
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+lst = socket.socket(); lst.bind(("127.0.0.1", 7940)); lst.listen(1)
+c = socket.create_connection(("127.0.0.1", 7940)); s, _ = lst.accept()
+c.sendall(b"x"); assert s.recv(1) == b"x"
+s.sendall(b"y"); assert c.recv(1) == b"y"
+out = subprocess.run(["tcp-splice-ctl", "sockets", "--port", "7940", "--json"],
+                     capture_output=True, text=True).stdout
+print(out)
+ends = [e for e in json.loads(out or "[]") if e.get("splice")]
+print("tenant: paired", sum(e["splice"] == "paired" for e in ends),
+      "peer_netns", sum("peer_netns" in e for e in ends), flush=True)
+open("$D/tn.pid", "w").write(str(os.getpid()))
+while not os.path.exists("$D/tn.done"):
+    time.sleep(0.1)
+PY
+tn=$!
+check "a tenant's loopback pair in its own user and network namespace" wait_file $D/tn.pid 60
+cat $D/tn.log
+check "... its sockets show both ends paired, without the peer's namespace" \
+	grep -q "^tenant: paired 2 peer_netns 0$" $D/tn.log
+check "... the host's administrator sees the peer's namespace of both" \
+	sh -c "nsenter --net=/proc/\$(cat $D/tn.pid)/ns/net tcp-splice-ctl sockets --port 7940 --json |
+		python3 -c 'import json, sys; e = [x for x in json.load(sys.stdin) if x.get(\"splice\") == \"paired\"]; sys.exit(not (len(e) == 2 and all(\"peer_netns\" in x for x in e)))'"
+touch $D/tn.done
+check_wait "... the tenant's pair closes" $tn
 check "... freed" settle
 fi
 
