@@ -122,9 +122,15 @@ static int tsp_tx_engage(struct sock *sk, struct tsp_sock *ts,
 
 	if (tp->write_seq != tp->snd_nxt) {
 		tsp_push_held(sk);
-		/* Another sender on this socket may have engaged meanwhile. */
+		/*
+		 * Another sender on this socket may have engaged meanwhile, or
+		 * sent urgent data or been refused a ring (tx_refused: its bytes
+		 * went to TCP, and ours must follow them there).
+		 */
 		if (tsp_ring_ready(r))
 			return 0;
+		if (ts->tx_refused)
+			return -EPIPE;
 	}
 	err = tsp_ring_engage_mem(r, p->ring_bytes, len, sk);
 	if (err) {
