@@ -12,8 +12,8 @@
  * every other tenant's rings: its first buffer when it engages, the rest of
  * its full size when it grows. A reservation is never more than the memory
  * behind it, which the tenant's own memory cgroup pays for (below), so
- * reaching the limit costs that memory. Its buffers are allocated as the sender's
- * socket allocates (sk_allocation), charged to the socket's memory cgroup,
+ * reaching the limit costs that memory. Its buffers are allocated as the
+ * sender's socket allocates (sk_allocation), charged to its memory cgroup,
  * only while that cgroup stays within half of its limit (its tasks and TCP
  * keep the rest), and may fail rather than reclaim hard or call the OOM
  * killer. A ring that cannot be had leaves that direction on TCP; one
@@ -280,11 +280,10 @@ int tsp_ring_engage_mem(struct tsp_ring *r, u32 cap, size_t len,
 }
 
 /*
- * Producer, under its tx mutex: grow @r to its cap for sender @sk, the
- * reservation with it (the first buffer's part is kept until release,
- * though the consumer frees that buffer first). Without the room or the
- * memory, the ring keeps its first buffer for good (its cap drops to it),
- * and the sender waits for room there as in a full ring.
+ * Producer, under its tx mutex: grow @r to its cap for sender @sk, and its
+ * reservation to the cap with it. Without the room or the memory, the ring
+ * keeps its first buffer for good (its cap drops to it), and the sender
+ * waits for room there as in a full ring.
  */
 void tsp_ring_grow(struct tsp_ring *r, struct sock *sk)
 {
