@@ -56,10 +56,8 @@ struct tsp_ring {
 	 * moved on), [1] the grown one.
 	 */
 	struct tsp_ring_mem mem[2];
-	/* The share the ring's memory is reserved against; or NULL. */
+	/* The share @cur's size is reserved against; or NULL. */
 	struct tsp_netmem *charged;
-	/* KiB reserved: the first buffer's, the cap's once grown (producer). */
-	u32 reserved_kb;
 };
 
 /* Has this direction moved to the ring? */

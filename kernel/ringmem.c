@@ -270,7 +270,6 @@ int tsp_ring_engage_mem(struct tsp_ring *r, u32 cap, size_t len,
 	}
 	refcount_inc(&nm->ref);
 	r->charged = nm;
-	r->reserved_kb = kb;
 	r->mem[0].size = first;
 	r->cur = &r->mem[0];
 	r->cap = cap;
@@ -281,9 +280,9 @@ int tsp_ring_engage_mem(struct tsp_ring *r, u32 cap, size_t len,
 
 /*
  * Producer, under its tx mutex: grow @r to its cap for sender @sk, and its
- * reservation to the cap with it. Without the room or the memory, the ring
- * keeps its first buffer for good (its cap drops to it), and the sender
- * waits for room there as in a full ring.
+ * reservation with it (always the size of the buffer in use). Without the
+ * room or the memory, the ring keeps its first buffer for good (its cap
+ * drops to it), and the sender waits for room there as in a full ring.
  */
 void tsp_ring_grow(struct tsp_ring *r, struct sock *sk)
 {
@@ -297,7 +296,6 @@ void tsp_ring_grow(struct tsp_ring *r, struct sock *sk)
 		tsp_ring_unreserve(r->charged, kb);
 		goto keep;
 	}
-	r->reserved_kb += kb;
 	big->size = r->cap;
 	tsp_ring_move(r, big);
 	return;
@@ -314,8 +312,7 @@ void tsp_ring_release_mem(struct tsp_ring *r)
 	kvfree(r->mem[1].buf);
 	r->mem[0].buf = NULL;
 	r->mem[1].buf = NULL;
-	tsp_ring_unreserve(r->charged, r->reserved_kb);
-	r->reserved_kb = 0;
+	tsp_ring_unreserve(r->charged, r->cur->size / 1024);
 	tsp_netmem_put(r->charged);
 	r->charged = NULL;
 }
