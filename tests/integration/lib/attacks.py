@@ -256,13 +256,8 @@ def shutdown_racing_sender(mode):
                 pass
 
         def receiver():
-            cn.s.settimeout(10)
             try:
-                while True:
-                    b = cn.s.recv(1 << 20)
-                    if not b:
-                        break
-                    got[0] += len(b)
+                got[0] = len(recv_until_eof(cn.s, 10))
                 time.sleep(0.05)
                 cn.s.setblocking(False)
                 late[0] = cn.s.recv(1 << 20)
